@@ -1,0 +1,286 @@
+"""Services for scenes and choices, the nodes and edges of the plot graph."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from author_studio.domain import validation
+from author_studio.domain.errors import ConflictError, NotFoundError
+from author_studio.domain.model import Choice, Scene, SceneKind
+from author_studio.services.base import EntityService
+from author_studio.services.changes import Action, ChangeCollector, Entity
+from author_studio.store import convert
+from author_studio.store.tables import (
+    CanonFactRow,
+    ChoiceRow,
+    ReviewRow,
+    SceneRow,
+    VariantRow,
+)
+
+logger = logging.getLogger(__name__)
+
+_LAYOUT_FIELDS = {"x", "y"}
+
+
+@dataclass
+class SceneBundle:
+    """Scenes with every row that depends on them, as stored before a delete.
+
+    :meth:`SceneService.restore` puts a bundle back with the same ids, which is
+    what undo of a delete needs.
+    """
+
+    scenes: list[SceneRow] = field(default_factory=list)
+    choices: list[ChoiceRow] = field(default_factory=list)
+    variants: list[VariantRow] = field(default_factory=list)
+    reviews: list[ReviewRow] = field(default_factory=list)
+    canon: list[CanonFactRow] = field(default_factory=list)
+
+
+def _copy_row(row: Any) -> Any:
+    return type(row).model_validate(row.model_dump())
+
+
+class SceneService(EntityService[Scene, SceneRow]):
+    entity = Entity.SCENE
+    label = "Scene"
+    row_type = SceneRow
+    from_row = staticmethod(convert.scene_from_row)
+    to_row = staticmethod(convert.scene_to_row)
+    validate = staticmethod(validation.validate_scene)
+
+    def create(self, record: Scene) -> Scene:
+        if not record.key:
+            record = dataclasses.replace(record, key=self.free_key(record.title))
+        return super().create(record)
+
+    def by_key(self, key: str) -> Scene:
+        with self._session.file.read() as db:
+            row = db.exec(select(SceneRow).where(SceneRow.key == key)).first()
+            if row is None:
+                raise NotFoundError(f"No scene with key {key!r}.")
+            return convert.scene_from_row(row)
+
+    def start(self) -> Scene | None:
+        with self._session.file.read() as db:
+            row = db.exec(select(SceneRow).where(SceneRow.kind == "start")).first()
+            return convert.scene_from_row(row) if row else None
+
+    def free_key(self, title: str) -> str:
+        """Return a key made from ``title`` that no scene uses yet."""
+        base = validation.make_scene_key(title)
+        with self._session.file.read() as db:
+            taken = set(
+                db.exec(select(SceneRow.key).where(col(SceneRow.key).startswith(base)))
+            )
+        if base not in taken:
+            return base
+        number = 2
+        while f"{base}_{number}" in taken:
+            number += 1
+        return f"{base}_{number}"
+
+    def check(self, db: Session, record: Scene, record_id: int | None) -> None:
+        clash = db.exec(
+            select(SceneRow).where(SceneRow.key == record.key, SceneRow.id != record_id)
+        ).first()
+        if clash is not None:
+            raise ConflictError(
+                f"The key {record.key!r} is already used by scene {clash.title!r}; "
+                "choose another key."
+            )
+        current = db.get(SceneRow, record_id) if record_id is not None else None
+        if record.kind is SceneKind.START:
+            start = db.exec(
+                select(SceneRow).where(
+                    SceneRow.kind == "start", SceneRow.id != record_id
+                )
+            ).first()
+            if start is not None:
+                raise ConflictError(
+                    f"{start.title!r} is already the start scene; use Set as Start to "
+                    "move the start to this scene."
+                )
+        elif current is not None and current.kind == "start":
+            raise ConflictError(
+                f"{current.title!r} is the start scene; use Set as Start on another "
+                "scene instead of changing this scene's kind."
+            )
+
+    def update_action(self, fields: dict[str, Any]) -> Action:
+        return Action.MOVED if set(fields) <= _LAYOUT_FIELDS else Action.UPDATED
+
+    def set_start(self, scene_id: int) -> None:
+        """Make ``scene_id`` the start scene; the old start becomes a plain scene."""
+        with self._session.write() as (db, changes):
+            row = self._row(db, scene_id)
+            if row.kind == "start":
+                return
+            old = db.exec(select(SceneRow).where(SceneRow.kind == "start")).first()
+            if old is not None:
+                old.kind = SceneKind.SCENE.value
+                db.add(old)
+                db.flush()
+                changes.add(Entity.SCENE, Action.UPDATED, old.id)
+            row.kind = SceneKind.START.value
+            db.add(row)
+            changes.add(Entity.SCENE, Action.UPDATED, scene_id)
+
+    def move(self, positions: Mapping[int, tuple[float, float]]) -> None:
+        """Store canvas positions of many scenes in one transaction."""
+        with self._session.write() as (db, changes):
+            for scene_id, (x, y) in positions.items():
+                row = self._row(db, scene_id)
+                row.x, row.y = float(x), float(y)
+                db.add(row)
+            changes.add(Entity.SCENE, Action.MOVED, *positions)
+
+    def delete(self, record_id: int) -> None:
+        self.delete_many([record_id])
+
+    def delete_many(self, scene_ids: Iterable[int]) -> SceneBundle:
+        """Delete scenes with their choices, variants and canon facts.
+
+        Returns what was deleted so that undo can restore it. The start scene is
+        rejected with a message naming the fix.
+        """
+        ids = list(dict.fromkeys(scene_ids))
+        with self._session.write() as (db, changes):
+            bundle = self._bundle(db, ids)
+            for row in bundle.scenes:
+                if row.kind == "start":
+                    raise ConflictError(
+                        f"{row.title!r} is the start scene and cannot be deleted; make "
+                        "another scene the start scene first (Set as Start), then "
+                        "delete this one."
+                    )
+            for row in bundle.scenes:
+                db.delete(db.get(SceneRow, row.id))
+            changes.add(Entity.SCENE, Action.DELETED, *ids)
+            changes.add(Entity.CHOICE, Action.DELETED, *(c.id for c in bundle.choices))
+            changes.add(
+                Entity.VARIANT, Action.DELETED, *(v.id for v in bundle.variants)
+            )
+            changes.add(Entity.CANON, Action.DELETED, *(c.id for c in bundle.canon))
+        return bundle
+
+    def restore(self, bundle: SceneBundle) -> None:
+        """Insert a bundle from :meth:`delete_many` again, with its original ids."""
+        with self._session.write() as (db, changes):
+            for group in (
+                bundle.scenes,
+                bundle.choices,
+                bundle.variants,
+                bundle.reviews,
+                bundle.canon,
+            ):
+                for row in group:
+                    db.add(_copy_row(row))
+                db.flush()
+            changes.add(Entity.SCENE, Action.CREATED, *(s.id for s in bundle.scenes))
+            changes.add(Entity.CHOICE, Action.CREATED, *(c.id for c in bundle.choices))
+            changes.add(
+                Entity.VARIANT, Action.CREATED, *(v.id for v in bundle.variants)
+            )
+            changes.add(Entity.CANON, Action.CREATED, *(c.id for c in bundle.canon))
+
+    def _bundle(self, db: Session, ids: list[int]) -> SceneBundle:
+        scenes = [self._row(db, scene_id) for scene_id in ids]
+        choices = db.exec(
+            select(ChoiceRow).where(
+                or_(
+                    col(ChoiceRow.source_id).in_(ids), col(ChoiceRow.target_id).in_(ids)
+                )
+            )
+        ).all()
+        variants = db.exec(
+            select(VariantRow).where(col(VariantRow.scene_id).in_(ids))
+        ).all()
+        variant_ids = [v.id for v in variants]
+        reviews = db.exec(
+            select(ReviewRow).where(col(ReviewRow.variant_id).in_(variant_ids))
+        ).all()
+        canon = db.exec(
+            select(CanonFactRow).where(col(CanonFactRow.scene_id).in_(ids))
+        ).all()
+        return SceneBundle(
+            scenes=[_copy_row(r) for r in scenes],
+            choices=[_copy_row(r) for r in choices],
+            variants=[_copy_row(r) for r in variants],
+            reviews=[_copy_row(r) for r in reviews],
+            canon=[_copy_row(r) for r in canon],
+        )
+
+
+class ChoiceService(EntityService[Choice, ChoiceRow]):
+    entity = Entity.CHOICE
+    label = "Choice"
+    row_type = ChoiceRow
+    from_row = staticmethod(convert.choice_from_row)
+    to_row = staticmethod(convert.choice_to_row)
+    validate = staticmethod(validation.validate_choice)
+
+    def from_scene(self, scene_id: int) -> list[Choice]:
+        with self._session.file.read() as db:
+            rows = db.exec(
+                select(ChoiceRow)
+                .where(ChoiceRow.source_id == scene_id)
+                .order_by(col(ChoiceRow.position), col(ChoiceRow.id))
+            ).all()
+            return [convert.choice_from_row(row) for row in rows]
+
+    def create(self, record: Choice) -> Choice:
+        if record.position == 0:
+            with self._session.file.read() as db:
+                last = db.exec(
+                    select(func.max(ChoiceRow.position)).where(
+                        ChoiceRow.source_id == record.source_id
+                    )
+                ).one()
+            record = dataclasses.replace(record, position=(last or 0) + 1)
+        return super().create(record)
+
+    def check(self, db: Session, record: Choice, record_id: int | None) -> None:
+        for end, scene_id in (
+            ("source", record.source_id),
+            ("target", record.target_id),
+        ):
+            if db.get(SceneRow, scene_id) is None:
+                raise NotFoundError(
+                    f"The choice {record.label!r} points to a missing {end} scene "
+                    f"(id {scene_id}); pick an existing scene."
+                )
+
+    def after_write(
+        self, db: Session, row: ChoiceRow, changes: ChangeCollector
+    ) -> None:
+        # One default per choice point: marking a choice as the default clears the
+        # flag on its siblings in the same transaction.
+        if not row.is_default:
+            return
+        siblings = db.exec(
+            select(ChoiceRow).where(
+                ChoiceRow.source_id == row.source_id,
+                ChoiceRow.id != row.id,
+                col(ChoiceRow.is_default).is_(True),
+            )
+        ).all()
+        for sibling in siblings:
+            sibling.is_default = False
+            db.add(sibling)
+            changes.add(Entity.CHOICE, Action.UPDATED, sibling.id)
+
+    def restore(self, choices: Iterable[Choice]) -> None:
+        """Insert choices again with their original ids (undo of a delete)."""
+        with self._session.write() as (db, changes):
+            for choice in choices:
+                db.add(convert.choice_to_row(choice))
+                changes.add(Entity.CHOICE, Action.CREATED, choice.id)

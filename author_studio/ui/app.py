@@ -1,0 +1,49 @@
+"""Start the Qt application, optionally on a project, and run its event loop."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from author_studio import __version__
+
+logger = logging.getLogger(__name__)
+
+ORGANIZATION = "Author Studio"
+APPLICATION = "Author Studio"
+
+
+def make_application() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationVersion(__version__)
+    return app  # type: ignore[return-value]
+
+
+def run_gui(path: str | None, screenshot: str | None = None) -> int:
+    """Show the main window, open ``path`` if given, and run until it closes.
+
+    With ``screenshot``, the window is rendered to that PNG file once the project
+    has loaded, and the application exits with 0 (or 2 when the project could not
+    be opened).
+    """
+    app = make_application()
+    from author_studio.ui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    opened = window.open_project(Path(path)) if path else True
+    if screenshot:
+
+        def capture() -> None:
+            window.grab().save(screenshot)
+            logger.info("Wrote screenshot %s", screenshot)
+            app.exit(0 if opened else 2)
+
+        QTimer.singleShot(300, capture)
+    return app.exec()
