@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from author_studio.domain import validation
-from author_studio.domain.errors import ConflictError, NotFoundError
+from author_studio.domain import expressions, validation
+from author_studio.domain.errors import ConflictError, NotFoundError, ValidationError
 from author_studio.domain.model import Choice, Scene, SceneKind
 from author_studio.services.base import EntityService
 from author_studio.services.changes import Action, ChangeCollector, Entity
@@ -22,6 +22,7 @@ from author_studio.store.tables import (
     ChoiceRow,
     ReviewRow,
     SceneRow,
+    VariableRow,
     VariantRow,
 )
 
@@ -258,6 +259,25 @@ class ChoiceService(EntityService[Choice, ChoiceRow]):
                     f"The choice {record.label!r} points to a missing {end} scene "
                     f"(id {scene_id}); pick an existing scene."
                 )
+        if not (record.condition.strip() or record.effects.strip()):
+            return
+        variables = [
+            convert.variable_from_row(row) for row in db.exec(select(VariableRow))
+        ]
+        try:
+            expressions.check_condition(record.condition, variables)
+        except expressions.ExpressionError as error:
+            raise ValidationError(
+                f"Invalid condition at column {error.column}: {error.problem}.",
+                field="condition",
+            ) from error
+        try:
+            expressions.check_effects(record.effects, variables)
+        except expressions.ExpressionError as error:
+            raise ValidationError(
+                f"Invalid effects at column {error.column}: {error.problem}.",
+                field="effects",
+            ) from error
 
     def after_write(
         self, db: Session, row: ChoiceRow, changes: ChangeCollector
