@@ -341,3 +341,42 @@ def test_failed_call_sends_no_notice(session, notices) -> None:
     with pytest.raises(ConflictError):
         session.scenes.create(Scene(key="start", title="Dup"))
     assert notices == []
+
+
+def test_create_many_all_or_nothing(session: ProjectSession, notices) -> None:
+    start = session.scenes.start()
+    scenes = session.scenes.create_many(
+        [Scene(key="a", title="A"), Scene(key="b", title="B")]
+    )
+    assert [s.key for s in session.scenes.list()] == ["start", "a", "b"]
+    assert notices[-1].ids(Entity.SCENE, Action.CREATED) == {s.id for s in scenes}
+
+    with pytest.raises(ConflictError, match="'a' is already used"):
+        session.scenes.create_many([Scene(key="c", title="C"), Scene("a", "A2")])
+    with pytest.raises(ConflictError, match="more than one new scene"):
+        session.scenes.create_many([Scene(key="d", title="D"), Scene("d", "D2")])
+    assert len(session.scenes.list()) == 3
+
+    with pytest.raises(NotFoundError, match="missing target scene"):
+        session.choices.create_many(
+            [Choice(start.id, scenes[0].id, "Fine"), Choice(start.id, 404, "Broken")]
+        )
+    assert session.choices.list() == []
+
+
+def test_create_many_choices_keeps_one_default(session: ProjectSession) -> None:
+    start = session.scenes.start()
+    a, b = session.scenes.create_many([Scene("a", "A"), Scene("b", "B")])
+    old = session.choices.create(Choice(start.id, a.id, "Old", is_default=True))
+    (new,) = session.choices.create_many(
+        [Choice(start.id, b.id, "New", is_default=True)]
+    )
+    assert session.choices.get(old.id).is_default is False
+    assert session.choices.get(new.id).is_default is True
+    with pytest.raises(ConflictError, match="more than one default"):
+        session.choices.create_many(
+            [
+                Choice(a.id, b.id, "One", is_default=True),
+                Choice(a.id, b.id, "Two", is_default=True),
+            ]
+        )
