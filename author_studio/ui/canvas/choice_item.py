@@ -103,6 +103,16 @@ class ChoiceArrow(QGraphicsItem):
             if self in card.arrows:
                 card.arrows.remove(self)
 
+    def reattach(self, source: SceneCard, target: SceneCard) -> None:
+        """Connect the arrow to other cards (the choice's source or target
+        changed), keeping the item and so its selection."""
+        self.detach()
+        self.source = source
+        self.target = target
+        source.arrows.append(self)
+        if target is not source:
+            target.arrows.append(self)
+
     def set_highlight(self, highlight: str | None) -> None:
         if highlight != self.highlight:
             self.highlight = highlight

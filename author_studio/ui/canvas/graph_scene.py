@@ -204,16 +204,16 @@ class PlotGraphScene(QGraphicsScene):
         assert self.session is not None
         for choice in self._fetch(self.session.choices, created | updated):
             arrow = self.arrows.get(choice.id)
-            if arrow is not None and (
-                arrow.record.source_id != choice.source_id
-                or arrow.record.target_id != choice.target_id
-            ):
-                pairs.add(_pair_key(arrow.record))
-                self._remove_arrow(choice.id)
-                arrow = None
+            source = self.cards.get(choice.source_id)
+            target = self.cards.get(choice.target_id)
             if arrow is None:
                 self._add_arrow(choice)
+            elif source is None or target is None:
+                self._remove_arrow(choice.id)
             else:
+                if (arrow.source, arrow.target) != (source, target):
+                    pairs.add(_pair_key(arrow.record))
+                    arrow.reattach(source, target)
                 arrow.set_record(choice)
             pairs.add(_pair_key(choice))
         return pairs
