@@ -199,8 +199,8 @@ class OutlineDock(QDockWidget):
         self.model.load(session.load_story() if session else None)
 
     def apply_notice(self, notice: ChangeNotice) -> None:
-        # TODO: reload only the rows the notice names; the full reload reads the
-        # whole story (about 0.3 s at 10,000 scenes) after each scene or choice edit.
+        # TODO: reload only the rows the notice names. The full reload reads the
+        # whole story after each scene or choice edit, which grows with the project.
         if self._session is None or notice.is_only_layout():
             return
         if notice.touches(Entity.SCENE, Entity.CHOICE):

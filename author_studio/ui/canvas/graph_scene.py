@@ -1,7 +1,7 @@
 """The graphics scene of the plot graph: one card per scene, one arrow per choice.
 
 The scene is rebuilt from a :class:`Story` snapshot when a project opens, and
-afterwards changes only where a :class:`ChangeNotice` says the project changed. It
+afterwards changes only where a :class:`ChangeNotice` names a change. It
 never writes to the project; the view and the controller turn gestures into undo
 commands.
 """
@@ -150,7 +150,7 @@ class PlotGraphScene(QGraphicsScene):
     # -- change notices ------------------------------------------------------
 
     def apply_notice(self, notice: ChangeNotice) -> None:
-        """Bring the items in line with what ``notice`` says was committed."""
+        """Update the items that ``notice`` names as committed changes."""
         if self.session is None:
             return
         structure = False
