@@ -81,6 +81,9 @@ class PlotGraphScene(QGraphicsScene):
         self.session = session
         if session is None:
             return
+        # TODO: build the items in batches after the first paint. At 10,000 scenes
+        # and 25,000 choices, reading the story and building every item here took
+        # most of the 17 s open time that benchmarks/canvas_benchmark.py measured.
         story = session.load_story()
         self.tag_colours.update(story.info.tag_colors)
         self.audiences = sorted(story.audiences, key=lambda a: a.id or 0)
