@@ -1,9 +1,9 @@
 """Run long work off the GUI thread and get its result back on the GUI thread.
 
 Every background job (AI requests, simulation runs, imports) goes through
-:func:`run_in_background`. The callable runs in Qt's global thread pool; its result,
+:func:`run_in_background`. The callable runs in Qt's global thread pool. Its result,
 its exception and its progress reports arrive as signals of a :class:`Task` object
-that lives in the GUI thread, so slots connected to them run there and
+that lives in the GUI thread. Slots connected to them therefore run there, and
 ``qtbot.waitSignal`` on them is safe.
 """
 
