@@ -166,6 +166,7 @@ class ChoiceArrow(QGraphicsItem):
         self.prepareGeometryChange()
         self._path = None
         self._shape = None
+        self._label_clear: bool | None = None
         if self.is_self_loop:
             start, control_a, control_b, end = self._loop_points()
             self._points = (start, control_a, control_b, end)
@@ -270,17 +271,31 @@ class ChoiceArrow(QGraphicsItem):
 
     def _label_fits(self, label: _Label) -> bool:
         """Tell whether the label fits on the arrow between the two cards and
-        clear of both; self-loops always have room above the card."""
+        clear of every card; self-loops always have room above their card.
+
+        The answer is kept until the arrow's geometry changes, so a card that
+        another gesture moves onto the label hides it until then.
+        """
+        if self._label_clear is None:
+            self._label_clear = self._label_is_clear(label)
+        return self._label_clear
+
+    def _label_is_clear(self, label: _Label) -> bool:
         if self.is_self_loop:
             return True
         (sx, sy), (ex, ey) = self._points[0], self._points[-1]
         if math.hypot(ex - sx, ey - sy) < label.width + 2 * _LABEL_CLEARANCE:
             return False
         box = self._label_box(label)
-        return not (
-            box.intersects(self.source.scene_rect())
-            or box.intersects(self.target.scene_rect())
-        )
+        if box.intersects(self.source.scene_rect()) or box.intersects(
+            self.target.scene_rect()
+        ):
+            return False
+        scene = self.scene()
+        if scene is None:
+            return True
+        mode = Qt.ItemSelectionMode.IntersectsItemBoundingRect
+        return not any(isinstance(i, SceneCard) for i in scene.items(box, mode))
 
     def _label_box(self, label: _Label) -> QRectF:
         height = _label_height()

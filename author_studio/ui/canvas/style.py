@@ -7,10 +7,10 @@ import zlib
 
 from PySide6.QtGui import QColor, QFont
 
+from author_studio.analysis.layout import CARD_SIZE
 from author_studio.domain.model import SceneKind, VariantStatus
 
-CARD_WIDTH = 210.0
-CARD_HEIGHT = 100.0
+CARD_WIDTH, CARD_HEIGHT = CARD_SIZE
 HEADER_HEIGHT = 22.0
 HANDLE_RADIUS = 7.0
 GRID_SIZE = 20.0
