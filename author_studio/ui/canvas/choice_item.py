@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
-    QColor,
     QFont,
     QFontMetricsF,
     QPainter,
@@ -30,28 +29,26 @@ from typing_extensions import override
 
 from author_studio.domain.model import Choice
 from author_studio.ui.canvas import style
+from author_studio.ui.canvas.arrow_layer import (
+    CLIP_MARGIN,
+    HEAD_LENGTH,
+    HEAD_WIDTH,
+    LONG_ARROW,
+    ROLE_COLOURS,
+    ArrowLayer,
+    arrow_pen,
+    thin_pen,
+)
 from author_studio.ui.canvas.scene_item import SceneCard
 
 logger = logging.getLogger(__name__)
 
 Point = tuple[float, float]
 
-_HEAD_LENGTH = 11.0
-_HEAD_WIDTH = 9.0
 _LOOP_REACH = 46.0
-# The label box never grows wider than this; longer labels are elided and the
-# tooltip shows them in full. The bounding rectangle reserves this width, so the
-# label can be measured on first paint without changing the item's geometry.
-LABEL_MAX_WIDTH = 180.0
 # A label is drawn only when the visible part of the arrow, between the two
 # cards, is longer than the label by this much on each side.
 _LABEL_CLEARANCE = 10.0
-# Arrows longer than this (in scene units) are never antialiased: stroking an
-# antialiased line across the graph costs more than the rest of a frame.
-_LONG_ARROW = 1200.0
-# Room around the exposed rectangle when clipping: half the widest pen and the
-# arrowhead, so that clipped ends and heads are not cut at the viewport edge.
-_CLIP_MARGIN = _HEAD_LENGTH + 4.0
 _HALF_WIDTH = style.CARD_WIDTH / 2
 _HALF_HEIGHT = style.CARD_HEIGHT / 2
 
@@ -75,8 +72,16 @@ class ChoiceArrow(QGraphicsItem):
     pairs curve apart and a second self-loop is drawn outside the first.
     """
 
-    def __init__(self, record: Choice, source: SceneCard, target: SceneCard) -> None:
+    def __init__(
+        self,
+        record: Choice,
+        source: SceneCard,
+        target: SceneCard,
+        layer: ArrowLayer | None = None,
+    ) -> None:
         super().__init__()
+        self._layer = layer
+        self._slot = -1
         self.source = source
         self.target = target
         self.lane = 0.0
@@ -150,13 +155,45 @@ class ChoiceArrow(QGraphicsItem):
         if highlight != self.highlight:
             self.highlight = highlight
             self.setZValue(0.5 if highlight or self.marked else 0.0)
-            self.update()
+            self.sync_style()
 
     def set_marked(self, marked: bool) -> None:
         if marked != self.marked:
             self.marked = marked
             self.setZValue(0.5 if marked or self.highlight else 0.0)
+            self.sync_style()
+
+    def sync_style(self) -> None:
+        """Repaint the arrow after its selection, highlight or mark changed."""
+        if self._slot >= 0 and self._layer is not None:
+            self._layer.set_style(
+                self._slot, self.role(), self.record.is_default, self._conditional
+            )
+        else:
             self.update()
+
+    def leave_layer(self) -> None:
+        """Give up the arrow's slot in the layer before it leaves the scene."""
+        if self._slot >= 0 and self._layer is not None:
+            self._layer.remove(self._slot)
+        self._slot = -1
+
+    def _sync_layer(self) -> None:
+        """Hand a straight arrow's line to the layer, or take a curve back."""
+        layer = self._layer
+        if layer is None:
+            return
+        if self.is_straight:
+            if self._slot < 0:
+                self._slot = layer.add(self)
+                self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+            layer.set_line(self._slot, self._points[0], self._points[1])
+            layer.set_style(
+                self._slot, self.role(), self.record.is_default, self._conditional
+            )
+        elif self._slot >= 0:
+            self.leave_layer()
+            self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, False)
 
     # -- geometry ------------------------------------------------------------------
 
@@ -194,7 +231,7 @@ class ChoiceArrow(QGraphicsItem):
         # extremes bound it; the label box is reserved at its widest.
         xs = [x for x, _y in self._points] + [x for x, _y in self._head]
         ys = [y for _x, y in self._points] + [y for _x, y in self._head]
-        half_label = LABEL_MAX_WIDTH / 2
+        half_label = style.LABEL_MAX_WIDTH / 2
         half_height = _label_height() / 2
         mx, my = self._middle
         left = min(min(xs), mx - half_label) - 4
@@ -202,7 +239,8 @@ class ChoiceArrow(QGraphicsItem):
         right = max(max(xs), mx + half_label) + 4
         bottom = max(max(ys), my + half_height) + 4
         self._bounds = QRectF(left, top, right - left, bottom - top)
-        self._long = (right - left) + (bottom - top) > _LONG_ARROW
+        self._long = (right - left) + (bottom - top) > LONG_ARROW
+        self._sync_layer()
 
     def label_rect(self) -> QRectF:
         """The label box in scene units (empty when the label is not drawn)."""
@@ -292,10 +330,9 @@ class ChoiceArrow(QGraphicsItem):
         ):
             return False
         scene = self.scene()
-        if scene is None:
+        if not hasattr(scene, "cards_in"):
             return True
-        mode = Qt.ItemSelectionMode.IntersectsItemBoundingRect
-        return not any(isinstance(i, SceneCard) for i in scene.items(box, mode))
+        return not scene.cards_in(box)
 
     def _label_box(self, label: _Label) -> QRectF:
         height = _label_height()
@@ -331,9 +368,9 @@ class ChoiceArrow(QGraphicsItem):
         # and pen this method relies on is set here.
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         exposed = option.exposedRect
-        margin = _CLIP_MARGIN
+        margin = CLIP_MARGIN
         reach = exposed.adjusted(-margin, -margin, margin, margin)
-        role = self._role()
+        role = self.role()
         segment = None
         if self.is_straight:
             segment = _clip_segment(self._points[0], self._points[1], reach.getCoords())
@@ -341,7 +378,7 @@ class ChoiceArrow(QGraphicsItem):
         if lod < style.LOD_SHAPES:
             if segment is not None:
                 painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-                painter.setPen(_thin_pen(role, False))
+                painter.setPen(thin_pen(role, False))
                 painter.drawLine(QLineF(*segment[0], *segment[1]))
             return
 
@@ -349,13 +386,13 @@ class ChoiceArrow(QGraphicsItem):
             # A one-pixel cosmetic pen takes the raster engine's fast line path;
             # a wider pen is stroked into a polygon first, at ten times the cost.
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-            pen = _thin_pen(role, self._conditional)
+            pen = thin_pen(role, self._conditional)
             dash_unit = 1.0 / lod
         else:
             painter.setRenderHint(
                 QPainter.RenderHint.Antialiasing, lod >= style.LOD_ANTIALIAS
             )
-            pen = _pen(role, self.record.is_default, self._conditional)
+            pen = arrow_pen(role, self.record.is_default, self._conditional)
             dash_unit = pen.widthF()
         if segment is not None:
             start, end, offset = segment
@@ -374,17 +411,22 @@ class ChoiceArrow(QGraphicsItem):
         tip = self._head[0]
         if reach.contains(tip[0], tip[1]):
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(_COLOURS[role])
+            painter.setBrush(ROLE_COLOURS[role])
             painter.drawPolygon(QPolygonF([QPointF(x, y) for x, y in self._head]))
 
         if lod >= style.LOD_LABELS:
-            label = self._measured_label()
-            box = self._label_box(label)
-            if box.intersects(exposed) and self._label_fits(label):
-                painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-                self._paint_label(painter, box, label, role)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            self.paint_label(painter, exposed)
 
-    def _role(self) -> str:
+    def paint_label(self, painter: QPainter, exposed: QRectF) -> None:
+        """Draw the label when it meets ``exposed`` and fits on the arrow."""
+        label = self._measured_label()
+        box = self._label_box(label)
+        if box.intersects(exposed) and self._label_fits(label):
+            self._paint_label(painter, box, label, self.role())
+
+    def role(self) -> str:
+        """Return the arrow's style, one of ``arrow_layer.ROLES``."""
         if self.isSelected():
             return "selection"
         if self.marked:
@@ -403,7 +445,9 @@ class ChoiceArrow(QGraphicsItem):
         self, painter: QPainter, rect: QRectF, label: _Label, role: str
     ) -> None:
         highlighted = role in ("selection", "out", "in")
-        painter.setPen(QPen(_COLOURS[role] if highlighted else style.CARD_BORDER, 1))
+        painter.setPen(
+            QPen(ROLE_COLOURS[role] if highlighted else style.CARD_BORDER, 1)
+        )
         painter.setBrush(style.LABEL_BACKGROUND)
         painter.drawRoundedRect(rect, 5, 5)
         x = rect.left() + 6
@@ -431,40 +475,6 @@ class ChoiceArrow(QGraphicsItem):
 
 # -- shared pens, fonts and measurements ---------------------------------------------
 
-# Arrow colour by role: what the arrow shows, from selection down to plain.
-_COLOURS = {
-    "selection": style.SELECTION_COLOUR,
-    "mark": style.MARK_COLOUR,
-    "out": style.OUTGOING_COLOUR,
-    "in": style.INCOMING_COLOUR,
-    "condition": style.CONDITION_COLOUR,
-    "default": style.DEFAULT_ARROW_COLOUR,
-    "plain": style.ARROW_COLOUR,
-}
-_EMPHASISED = frozenset({"selection", "mark", "out", "in"})
-
-
-@functools.cache
-def _pen(role: str, default: bool, dashed: bool) -> QPen:
-    width = 2.6 if default else 1.5
-    if role in _EMPHASISED:
-        width += 1.2
-    pen = QPen(QColor(_COLOURS[role]), width)
-    if dashed:
-        pen.setStyle(Qt.PenStyle.DashLine)
-    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-    return pen
-
-
-@functools.cache
-def _thin_pen(role: str, dashed: bool) -> QPen:
-    """Return a cosmetic pen, one pixel wide at any zoom (two when emphasised)."""
-    pen = QPen(QColor(_COLOURS[role]), 2 if role in _EMPHASISED else 0)
-    pen.setCosmetic(True)
-    if dashed:
-        pen.setStyle(Qt.PenStyle.DashLine)
-    return pen
-
 
 @functools.cache
 def _label_font(bold: bool) -> QFont:
@@ -480,7 +490,7 @@ def _label_height() -> float:
 
 def _measure_label(record: Choice) -> _Label:
     """Measure the chips and elide the label text so the box fits
-    ``LABEL_MAX_WIDTH``."""
+    ``style.LABEL_MAX_WIDTH``."""
     chip_names = []
     if record.condition.strip():
         chip_names.append("IF")
@@ -492,12 +502,12 @@ def _measure_label(record: Choice) -> _Label:
     chips = tuple((name, small.horizontalAdvance(name) + 6) for name in chip_names)
     used = 6 + sum(width + 4 for _name, width in chips) + 4
     metrics = QFontMetricsF(_label_font(record.is_default))
-    room = max(LABEL_MAX_WIDTH - used, 0.0)
+    room = max(style.LABEL_MAX_WIDTH - used, 0.0)
     text = metrics.elidedText(
         " ".join(record.label.split()), Qt.TextElideMode.ElideRight, room
     )
     width = used + (metrics.horizontalAdvance(text) if text else -4)
-    return _Label(chips, text, min(width, LABEL_MAX_WIDTH), record.is_default)
+    return _Label(chips, text, min(width, style.LABEL_MAX_WIDTH), record.is_default)
 
 
 def _exit_point(cx: float, cy: float, tx: float, ty: float, gap: float) -> Point:
@@ -522,8 +532,8 @@ def _arrowhead(tail: Point, tip: Point) -> tuple[Point, Point, Point]:
     dy = tip[1] - tail[1]
     length = math.hypot(dx, dy) or 1.0
     ux, uy = dx / length, dy / length
-    base_x, base_y = tip[0] - ux * _HEAD_LENGTH, tip[1] - uy * _HEAD_LENGTH
-    side_x, side_y = -uy * _HEAD_WIDTH / 2, ux * _HEAD_WIDTH / 2
+    base_x, base_y = tip[0] - ux * HEAD_LENGTH, tip[1] - uy * HEAD_LENGTH
+    side_x, side_y = -uy * HEAD_WIDTH / 2, ux * HEAD_WIDTH / 2
     return (tip, (base_x + side_x, base_y + side_y), (base_x - side_x, base_y - side_y))
 
 

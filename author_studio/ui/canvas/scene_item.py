@@ -120,12 +120,13 @@ class SceneCard(QGraphicsItem):
 
     @override
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
-        if (
-            change is QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
-            and not SceneCard.defer_arrow_updates
-        ):
-            for arrow in self.arrows:
-                arrow.update_geometry()
+        if change is QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            scene = self.scene()
+            if hasattr(scene, "forget_card_positions"):
+                scene.forget_card_positions()
+            if not SceneCard.defer_arrow_updates:
+                for arrow in self.arrows:
+                    arrow.update_geometry()
         return super().itemChange(change, value)
 
     @override

@@ -14,6 +14,9 @@ CARD_WIDTH, CARD_HEIGHT = CARD_SIZE
 HEADER_HEIGHT = 22.0
 HANDLE_RADIUS = 7.0
 GRID_SIZE = 20.0
+# A choice label box never grows wider than this; longer labels are elided and
+# the tooltip shows them in full.
+LABEL_MAX_WIDTH = 180.0
 
 # Below these levels of detail (screen pixels per scene unit) the items drop text,
 # then arrowheads and curves, so that a zoomed-out view of thousands of scenes
