@@ -78,6 +78,9 @@ class ArrowLayer(QGraphicsItem):
         self._free.append(slot)
 
     def set_line(self, slot: int, start: tuple[float, float], end: tuple[float, float]):
+        if self.batch:
+            self._lines[slot] = (start[0], start[1], end[0], end[1])
+            return
         old = self._line_rect(slot)
         self._lines[slot] = (start[0], start[1], end[0], end[1])
         new = self._line_rect(slot)
@@ -90,7 +93,25 @@ class ArrowLayer(QGraphicsItem):
         self._roles[slot] = ROLES.index(role)
         self._default[slot] = default
         self._dashed[slot] = dashed
-        self._repaint(self._line_rect(slot))
+        if not self.batch:
+            self.update(self._line_rect(slot))
+
+    def finish_batch(self) -> None:
+        """End a batch: fit the bounding rectangle to all lines and repaint."""
+        self.batch = False
+        alive = self._alive[: len(self._arrows)]
+        lines = self._lines[: len(self._arrows)][alive]
+        if len(lines):
+            margin = _PAINT_MARGIN
+            left = float(np.minimum(lines[:, 0], lines[:, 2]).min()) - margin
+            top = float(np.minimum(lines[:, 1], lines[:, 3]).min()) - margin
+            right = float(np.maximum(lines[:, 0], lines[:, 2]).max()) + margin
+            bottom = float(np.maximum(lines[:, 1], lines[:, 3]).max()) + margin
+            bounds = QRectF(left, top, right - left, bottom - top)
+            if bounds != self._bounds:
+                self.prepareGeometryChange()
+                self._bounds = bounds
+        self.update()
 
     def _grow(self, capacity: int) -> None:
         extra = capacity - len(self._alive)

@@ -111,7 +111,7 @@ class PlotGraphScene(QGraphicsScene):
                 self._make_arrow(choice)
             self._assign_lanes(self._pairs(self.arrows.values()))
         finally:
-            self.arrow_layer.batch = False
+            self.arrow_layer.finish_batch()
         self._load_badges(story.variants)
 
         # Qt fixes the depth of a BSP index when it first builds it, so an index
@@ -124,7 +124,6 @@ class PlotGraphScene(QGraphicsScene):
         for arrow in self.arrows.values():
             self.addItem(arrow)
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
-        self.arrow_layer.update()
         self._update_scene_rect()
         self.graph_changed.emit()
         logger.info(
@@ -315,8 +314,7 @@ class PlotGraphScene(QGraphicsScene):
         finally:
             SceneCard.defer_arrow_updates = False
             if bulk:
-                self.arrow_layer.batch = False
-                self.arrow_layer.update()
+                self.arrow_layer.finish_batch()
                 self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
 
     def _fetch(self, service, ids: Iterable[int]) -> list:

@@ -28,6 +28,11 @@ logger = logging.getLogger(__name__)
 Badge = tuple[str, str, VariantStatus | None]
 
 _MAX_BADGES = 5
+_CARD_FLAGS = (
+    QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+    | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+    | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
+)
 
 
 class SceneCard(QGraphicsItem):
@@ -53,11 +58,7 @@ class SceneCard(QGraphicsItem):
         self.record = record
         self.setPos(record.x, record.y)
         self.setZValue(1.0)
-        self.setFlags(
-            QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-            | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
-        )
+        self.setFlags(_CARD_FLAGS)
 
     @property
     def scene_id(self) -> int:
