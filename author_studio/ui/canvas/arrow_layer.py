@@ -3,9 +3,9 @@
 Straight arrows are most of a plot graph's choices, and the long ones cross most
 viewports: a pan frame of a 10,000-scene project touches about 800 of them.
 Painting each as its own item costs a Python call and Qt's per-item set-up for
-each one. The :class:`ChoiceArrow` items stay in the scene for selection, hit
-tests and tooltips, but set ``ItemHasNoContents``; this layer keeps their end
-points and styles in NumPy arrays, clips them all to the exposed rectangle at
+each one. So the :class:`ChoiceArrow` items stay in the scene for selection, hit
+tests and tooltips, but set ``ItemHasNoContents``. This layer keeps their end
+points and styles in NumPy arrays. It clips them all to the exposed rectangle at
 once and strokes the visible pieces with one ``drawLines`` call per pen.
 Curved arrows (parallel choices, two-way pairs) and self-loops paint
 themselves.
@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# Arrows lie below the cards, which keep the default z of 0; highlighted and
+# marked arrows lie above the others.
+ARROW_Z = -1.0
+RAISED_ARROW_Z = -0.5
+
 # Arrow styles in the order ChoiceArrow.role() ranks them.
 ROLES = ("selection", "mark", "out", "in", "condition", "default", "plain")
 
@@ -46,7 +51,7 @@ class ArrowLayer(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
         # Clicks and hit tests go to the arrow items, never to the layer.
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        self.setZValue(0.0)
+        self.setZValue(ARROW_Z)
         self.batch = False
         self._arrows: list[ChoiceArrow | None] = []
         self._free: list[int] = []
@@ -122,7 +127,7 @@ class ArrowLayer(QGraphicsItem):
         self._alive = np.concatenate([self._alive, np.zeros(extra, dtype=bool)])
 
     def _line_rect(self, slot: int) -> QRectF:
-        """The area an arrow paints: its line, head and widest label."""
+        """Return the area an arrow paints: its line, head and widest label."""
         x1, y1, x2, y2 = self._lines[slot].tolist()
         margin = _PAINT_MARGIN
         return QRectF(
@@ -293,8 +298,8 @@ class ArrowLayer(QGraphicsItem):
 
 
 # Room around the exposed rectangle when clipping, so that clipped ends and
-# heads are not cut at the viewport edge; and the room a line's repaint needs
-# for its head and its widest label.
+# heads are not cut at the viewport edge. A line's repaint area adds room for its
+# head and its widest label.
 CLIP_MARGIN = 15.0
 _PAINT_MARGIN = style.LABEL_MAX_WIDTH / 2 + 10
 HEAD_LENGTH = 11.0

@@ -1,10 +1,11 @@
 """The arrow that shows one choice between two scene cards.
 
-A project of 10,000 scenes has about 25,000 arrows, and the long ones cross most
-viewports, so the arrow keeps its per-item cost low. Its geometry is plain floats
-computed when a card moves. The painter path, the hit-test shape and the measured
-label are built on first use. ``paint`` clips a straight arrow to the exposed
-rectangle before stroking it, and draws nothing when the clipped line is empty.
+A project of 10,000 scenes has about 25,000 arrows, so each arrow keeps its cost
+low. Its geometry is plain floats, computed when a card moves, and the painter
+path, hit-test shape and measured label are built on first use. A straight
+arrow hands its line to the :class:`ArrowLayer`, which paints all of them at
+once. Curved arrows (parallel choices, two-way pairs) and self-loops paint
+themselves.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ from typing_extensions import override
 from author_studio.domain.model import Choice
 from author_studio.ui.canvas import style
 from author_studio.ui.canvas.arrow_layer import (
+    ARROW_Z,
     CLIP_MARGIN,
     HEAD_LENGTH,
     HEAD_WIDTH,
     LONG_ARROW,
+    RAISED_ARROW_Z,
     ROLE_COLOURS,
     ArrowLayer,
     arrow_pen,
@@ -49,8 +52,8 @@ _LOOP_REACH = 46.0
 # A label is drawn only when the visible part of the arrow, between the two
 # cards, is longer than the label by this much on each side.
 _LABEL_CLEARANCE = 10.0
-# Flags of an arrow that paints itself and of one that the layer paints; built
-# once, because combining enum flags in Python costs microseconds per arrow.
+# Item flags for an arrow that paints itself, and for an arrow that the layer
+# paints. Combining enum flags in Python costs microseconds, so this is done once.
 _OWN_PAINT_FLAGS = (
     QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
     | QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption
@@ -103,6 +106,7 @@ class ChoiceArrow(QGraphicsItem):
         self._label: _Label | None = None
         self._long = False
         self.setFlags(_OWN_PAINT_FLAGS)
+        self.setZValue(ARROW_Z)
         source.arrows.append(self)
         if target is not source:
             target.arrows.append(self)
@@ -158,13 +162,13 @@ class ChoiceArrow(QGraphicsItem):
     def set_highlight(self, highlight: str | None) -> None:
         if highlight != self.highlight:
             self.highlight = highlight
-            self.setZValue(0.5 if highlight or self.marked else 0.0)
+            self.setZValue(RAISED_ARROW_Z if highlight or self.marked else ARROW_Z)
             self.sync_style()
 
     def set_marked(self, marked: bool) -> None:
         if marked != self.marked:
             self.marked = marked
-            self.setZValue(0.5 if marked or self.highlight else 0.0)
+            self.setZValue(RAISED_ARROW_Z if marked or self.highlight else ARROW_Z)
             self.sync_style()
 
     def sync_style(self) -> None:
@@ -255,10 +259,10 @@ class ChoiceArrow(QGraphicsItem):
 
     def _curve_points(self) -> tuple[Point, Point | None, Point]:
         """Return start, control point (None for a straight line) and end."""
-        source = self.source.pos()
-        target = self.target.pos()
-        sx, sy = source.x() + _HALF_WIDTH, source.y() + _HALF_HEIGHT
-        tx, ty = target.x() + _HALF_WIDTH, target.y() + _HALF_HEIGHT
+        source_x, source_y = self.source.position
+        target_x, target_y = self.target.position
+        sx, sy = source_x + _HALF_WIDTH, source_y + _HALF_HEIGHT
+        tx, ty = target_x + _HALF_WIDTH, target_y + _HALF_HEIGHT
         lane = self.lane
         if not lane:
             return (
@@ -281,8 +285,7 @@ class ChoiceArrow(QGraphicsItem):
         return start, control, end
 
     def _loop_points(self) -> tuple[Point, Point, Point, Point]:
-        position = self.source.pos()
-        left, top = position.x(), position.y()
+        left, top = self.source.position
         right = left + style.CARD_WIDTH
         reach = _LOOP_REACH + self.lane * 30
         start = (right - 46, top)

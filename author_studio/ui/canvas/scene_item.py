@@ -56,8 +56,11 @@ class SceneCard(QGraphicsItem):
         self._tag_colours = tag_colours
         self._title_lines: list[str] | None = None
         self.record = record
+        # The top-left corner as floats, kept equal to pos() by itemChange:
+        # arrows read it often, and each pos() call crosses into C++.
+        self.position = (record.x, record.y)
+        # Cards keep the default z of 0; arrows lie below them at negative z.
         self.setPos(record.x, record.y)
-        self.setZValue(1.0)
         self.setFlags(_CARD_FLAGS)
 
     @property
@@ -122,6 +125,7 @@ class SceneCard(QGraphicsItem):
     @override
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
         if change is QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            self.position = (value.x(), value.y())
             scene = self.scene()
             if hasattr(scene, "forget_card_positions"):
                 scene.forget_card_positions()
@@ -150,6 +154,8 @@ class SceneCard(QGraphicsItem):
             self._paint_flat(painter, rect, kind_colour, selected)
             return
         self._paint_body(painter, rect, kind_colour, selected)
+        if lod < style.LOD_TITLES:
+            return
         if lod < style.LOD_TEXT:
             self._paint_title_only(painter, rect)
             return

@@ -24,6 +24,9 @@ LABEL_MAX_WIDTH = 180.0
 LOD_TEXT = 0.45
 LOD_LABELS = 0.6
 LOD_SHAPES = 0.12
+# Between LOD_TITLES and LOD_TEXT a card shows only its title, enlarged; below
+# LOD_TITLES the title would be under 4 pixels high, so the card is drawn bare.
+LOD_TITLES = 0.2
 # Below this level of detail lines and card outlines are drawn without
 # antialiasing, which halves the cost of stroking them.
 LOD_ANTIALIAS = 0.5
