@@ -159,3 +159,24 @@ def test_bulk_move_bends_arrows(open_window, tmp_path):
         target = arrow.target.pos()
         assert bounds.contains(target.x() + style.CARD_WIDTH / 2, target.y() - 5)
     assert graph.cards[scenes[-1].id].pos().y() == 259 * 200.0
+
+
+def test_overlapping_fan_labels_keep_first(open_window, tmp_path):
+    path = tmp_path / "fan.authorstudio"
+    session = ProjectSession.create(path, "Fan")
+    start = session.scenes.start()
+    session.scenes.move({start.id: (0.0, 0.0)})
+    upper = session.scenes.create(Scene(key="upper", title="Upper", x=700.0, y=0.0))
+    lower = session.scenes.create(Scene(key="lower", title="Lower", x=700.0, y=30.0))
+    first = session.choices.create(
+        Choice(source_id=start.id, target_id=upper.id, label="Up")
+    )
+    second = session.choices.create(
+        Choice(source_id=start.id, target_id=lower.id, label="Down")
+    )
+    session.close()
+    assert open_window.open_project(path)
+    arrows = open_window.canvas.graph.arrows
+
+    assert not arrows[first.id].label_rect().isEmpty()
+    assert arrows[second.id].label_rect().isEmpty()

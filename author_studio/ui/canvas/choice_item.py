@@ -212,6 +212,10 @@ class ChoiceArrow(QGraphicsItem):
         self._path = None
         self._shape = None
         self._label_clear: bool | None = None
+        # Arrows that share a card with this one may have hidden their labels
+        # behind this one's, or this one's behind theirs.
+        for arrow in (*self.source.arrows, *self.target.arrows):
+            arrow._label_clear = None
         if self.is_self_loop:
             start, control_a, control_b, end = self._loop_points()
             self._points = (start, control_a, control_b, end)
@@ -315,17 +319,22 @@ class ChoiceArrow(QGraphicsItem):
         return self._label
 
     def _label_fits(self, label: _Label) -> bool:
-        """Tell whether the label fits on the arrow between the two cards and
-        clear of every card; self-loops always have room above their card.
+        """Tell whether the label fits on the arrow between the two cards, clear
+        of every card and of the labels of arrows that share a card with it.
 
-        The answer is kept until the arrow's geometry changes, so a card that
-        another gesture moves onto the label hides it until then.
+        Of two overlapping labels on arrows from or to the same card, the
+        arrow with the lower choice id keeps its label. The answer is kept
+        until the geometry of this arrow or of such an arrow changes, so a card
+        that another gesture moves onto the label hides it until then.
         """
         if self._label_clear is None:
-            self._label_clear = self._label_is_clear(label)
+            self._label_clear = self._label_has_room(label) and not any(
+                self._label_box(label).intersects(box)
+                for box in self._sibling_label_boxes()
+            )
         return self._label_clear
 
-    def _label_is_clear(self, label: _Label) -> bool:
+    def _label_has_room(self, label: _Label) -> bool:
         if self.is_self_loop:
             return True
         (sx, sy), (ex, ey) = self._points[0], self._points[-1]
@@ -340,6 +349,18 @@ class ChoiceArrow(QGraphicsItem):
         if not hasattr(scene, "cards_in"):
             return True
         return not scene.cards_in(box)
+
+    def _sibling_label_boxes(self) -> list[QRectF]:
+        """Return the label boxes that arrows with a lower choice id, sharing a
+        card with this one, would draw."""
+        boxes = []
+        for arrow in {*self.source.arrows, *self.target.arrows}:
+            if arrow is self or arrow.choice_id >= self.choice_id:
+                continue
+            label = arrow._measured_label()
+            if arrow._label_has_room(label):
+                boxes.append(arrow._label_box(label))
+        return boxes
 
     def _label_box(self, label: _Label) -> QRectF:
         height = _label_height()
