@@ -180,3 +180,18 @@ def test_overlapping_fan_labels_keep_first(open_window, tmp_path):
 
     assert not arrows[first.id].label_rect().isEmpty()
     assert arrows[second.id].label_rect().isEmpty()
+
+
+def test_card_grid_follows_moves(open_window, tmp_path):
+    path = tmp_path / "grid.authorstudio"
+    two_scene_project(path, gap=400.0)
+    assert open_window.open_project(path)
+    graph = open_window.canvas.graph
+    start = graph.cards[min(graph.cards)]
+    far_away = QRectF(5000, 5000, 50, 50)
+    assert graph.cards_in(start.scene_rect()) == [start]
+
+    start.setPos(5000, 5000)
+
+    assert graph.cards_in(far_away) == [start]
+    assert graph.cards_in(QRectF(0, 0, 50, 50)) == []

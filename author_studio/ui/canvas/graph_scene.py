@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
-from PySide6.QtCore import QRectF, Signal
+from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneHelpEvent, QToolTip
 from typing_extensions import override
@@ -425,9 +425,22 @@ class PlotGraphScene(QGraphicsScene):
                     found[card] = None
         return list(found)
 
-    def forget_card_positions(self) -> None:
-        """Drop the card grid of :meth:`cards_in`; a card moved or changed."""
-        self._card_grid = None
+    def card_moved(self, card: SceneCard, old: tuple[float, float]) -> None:
+        """Move ``card`` in the grid of :meth:`cards_in`; ``old`` is its previous
+        top-left corner."""
+        grid = self._card_grid
+        if grid is None:
+            return
+        if SceneCard.defer_arrow_updates:
+            # Many cards are moving at once: rebuilding later is cheaper.
+            self._card_grid = None
+            return
+        size = card.card_rect().size()
+        for cell in _cells(QRectF(QPointF(*old), size)):
+            if card in grid.get(cell, ()):
+                grid[cell].remove(card)
+        for cell in _cells(card.scene_rect()):
+            grid[cell].append(card)
 
     # -- tooltips ------------------------------------------------------------------
 

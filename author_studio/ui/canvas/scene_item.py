@@ -125,10 +125,11 @@ class SceneCard(QGraphicsItem):
     @override
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
         if change is QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            old = self.position
             self.position = (value.x(), value.y())
             scene = self.scene()
-            if hasattr(scene, "forget_card_positions"):
-                scene.forget_card_positions()
+            if hasattr(scene, "card_moved"):
+                scene.card_moved(self, old)
             if not SceneCard.defer_arrow_updates:
                 for arrow in self.arrows:
                     arrow.update_geometry()
