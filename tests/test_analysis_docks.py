@@ -162,6 +162,11 @@ def test_simulation_dock_runs_and_shows_results(qtbot, window, session) -> None:
     assert dock.table.item(row, 1).text() == f"{result.ending_shares()['sea']:.2%}"
     assert dock.table.item(row, 3).text() == f"{result.exact.endings['sea']:.2%}"
     assert "6,000 viewers, seed 9" in dock.summary.text()
+    assert dock.dropoff_table.rowCount() == len(result.dropped_in())
+    assert dock.paths_table.rowCount() == len(result.top_paths)
+    first = result.top_paths[0]
+    expected_outcome = "finished" if first.outcome.name == "ENDED" else "quit in"
+    assert dock.paths_table.item(0, 1).text().startswith(expected_outcome)
     assert dock.progress.value() == dock.progress.maximum()
 
 
@@ -204,3 +209,16 @@ def test_simulation_dock_cancel(qtbot, window, session) -> None:
     qtbot.waitUntil(lambda: dock.run_button.isEnabled(), timeout=5000)
     assert dock.result is None
     assert "cancelled" in dock.summary.text()
+
+
+def test_simulation_dock_top_path_names_scenes(qtbot, window, session) -> None:
+    dock = SimulationDock(window)
+    qtbot.addWidget(dock)
+    dock.set_session(session)
+    dock.viewers.setValue(2000)
+    dock.persona.setCurrentText("Careful")
+    run_simulation(qtbot, dock)
+    texts = [
+        dock.paths_table.item(r, 2).text() for r in range(dock.paths_table.rowCount())
+    ]
+    assert "Opening → Deck → Harbour" in texts

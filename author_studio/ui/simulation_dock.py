@@ -59,6 +59,33 @@ def _plot(title: str, left: str, bottom: str) -> pg.PlotWidget:
     return plot
 
 
+def _table(headers: list[str], stretch: int = 0) -> QTableWidget:
+    """Return a read-only table whose column ``stretch`` takes the spare width."""
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    header = table.horizontalHeader()
+    for column in range(len(headers)):
+        mode = (
+            QHeaderView.ResizeMode.Stretch
+            if column == stretch
+            else QHeaderView.ResizeMode.ResizeToContents
+        )
+        header.setSectionResizeMode(column, mode)
+    return table
+
+
+def _set_row(table: QTableWidget, row: int, cells: list[str]) -> None:
+    for column, text in enumerate(cells):
+        item = QTableWidgetItem(text)
+        if text[:1].isdigit():
+            item.setTextAlignment(
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            )
+        table.setItem(row, column, item)
+
+
 def _add_legend(plot: pg.PlotWidget) -> None:
     """Add a legend in the top right corner, on white so that bars under it stay
     readable."""
@@ -83,6 +110,8 @@ class SimulationDock(QDockWidget):
         self.result: SimulationResult | None = None
         self.task: Task | None = None
         self._titles: dict[str, str] = {}
+        self._choice_targets: dict[int, str] = {}
+        self._start_title = ""
         self._build()
         self._set_running(False)
 
@@ -110,6 +139,13 @@ class SimulationDock(QDockWidget):
             "Watch time (viewers who finished and who quit)", "viewers", "minutes"
         )
         self.tabs.addTab(self.runtime_plot, "Runtime")
+        self.dropoff_table = _table(["Scene", "Quit here", "Visits per viewer"])
+        self.dropoff_table.setObjectName("dropoffTable")
+        self.tabs.addTab(self.dropoff_table, "Drop-off")
+        self.paths_table = _table(["Share", "Outcome", "Path"], stretch=2)
+        self.paths_table.setObjectName("pathsTable")
+        self.paths_table.setWordWrap(True)
+        self.tabs.addTab(self.paths_table, "Top paths")
         layout.addWidget(self.tabs, 1)
         self.setWidget(body)
 
@@ -161,15 +197,8 @@ class SimulationDock(QDockWidget):
         # The first ending at the top, as in the table below.
         self.endings_plot.invertY(True)
         layout.addWidget(self.endings_plot, 1)
-        self.table = QTableWidget(0, 4)
+        self.table = _table(["Ending", "Simulated", "± 95%", "Exact"])
         self.table.setObjectName("endingsTable")
-        self.table.setHorizontalHeaderLabels(["Ending", "Simulated", "± 95%", "Exact"])
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setMinimumHeight(120)
         layout.addWidget(self.table)
         return page
@@ -206,6 +235,12 @@ class SimulationDock(QDockWidget):
             return
         story = self.session.load_story()
         self._titles = {scene.key: scene.title for scene in story.scenes}
+        self._choice_targets = {
+            choice.id: story.scene_by_id[choice.target_id].title
+            for choice in story.choices
+            if choice.target_id in story.scene_by_id
+        }
+        self._start_title = story.start.title if story.start else ""
         viewers, seed = self.viewers.value(), self.seed.value()
         step_limit = self.step_limit.value()
         persona = self.persona.currentText()
@@ -267,6 +302,8 @@ class SimulationDock(QDockWidget):
         self._show_endings(result)
         self._show_retention(result)
         self._show_runtime(result)
+        self._show_dropoff(result)
+        self._show_paths(result)
         self.heat.setEnabled(True)
         self._apply_heat(self.heat.isChecked())
         self.result_ready.emit(result)
@@ -303,15 +340,8 @@ class SimulationDock(QDockWidget):
                 f"{margin:.2%}",
                 f"{exact[key]:.2%}" if key in exact else "—",
             ]
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if column == 0:
-                    item.setToolTip(f"Scene key: {key}")
-                if column:
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                self.table.setItem(row, column, item)
+            _set_row(self.table, row, cells)
+            self.table.item(row, 0).setToolTip(f"Scene key: {key}")
         plot = self.endings_plot
         plot.clear()
         positions = np.arange(len(keys), dtype=float)
@@ -375,8 +405,45 @@ class SimulationDock(QDockWidget):
             pen=pg.mkPen(SIMULATED_COLOUR),
         )
 
+    def _show_dropoff(self, result: SimulationResult) -> None:
+        visits = dict(zip(result.scene_keys, result.scene_visits.tolist(), strict=True))
+        quits = result.dropped_in()
+        self.dropoff_table.setRowCount(len(quits))
+        for row, (key, share) in enumerate(quits.items()):
+            cells = [
+                self._titles.get(key, key),
+                f"{share:.2%}",
+                f"{visits.get(key, 0) / result.viewers:.2f}",
+            ]
+            _set_row(self.dropoff_table, row, cells)
+
+    def _show_paths(self, result: SimulationResult) -> None:
+        self.paths_table.setRowCount(len(result.top_paths))
+        for row, path in enumerate(result.top_paths):
+            if path.choice_ids is None:
+                walk = "(not recorded)"
+            else:
+                steps = [self._start_title]
+                steps += [
+                    self._choice_targets.get(c, f"choice {c}") for c in path.choice_ids
+                ]
+                walk = " → ".join(steps)
+            outcome = {
+                "ENDED": "finished",
+                "DROPPED": "quit in",
+                "STUCK": "stuck in",
+                "STEP_LIMIT": "step limit in",
+            }[path.outcome.name]
+            last = self._titles.get(path.last_scene, path.last_scene)
+            cells = [f"{path.count / result.viewers:.2%}", f"{outcome} {last}", walk]
+            _set_row(self.paths_table, row, cells)
+            self.paths_table.item(row, 2).setToolTip(walk)
+        self.paths_table.resizeRowsToContents()
+
     def _clear_results(self) -> None:
         self.table.setRowCount(0)
+        self.dropoff_table.setRowCount(0)
+        self.paths_table.setRowCount(0)
         for plot in (self.endings_plot, self.retention_plot, self.runtime_plot):
             plot.clear()
         self.summary.setText(
