@@ -9,11 +9,12 @@ operations over the arrays of viewers still watching. One step of one viewer is:
    is set and differs from the audience's. The moment of quitting inside the
    scene follows the same constant hazard.
 2. At an ending, finish.
-3. Otherwise choose among the choices on offer (those whose condition holds for
-   the viewer's state): at a timed choice point whose default is on offer, let
-   the timer run out with the persona's timeout rate and take the default;
-   else draw from a softmax over the persona's preference scores of the
-   choices' tags. With no choice on offer the viewer is stuck.
+3. Otherwise choose among the choices on offer, which are those whose
+   condition holds for the viewer's state. At a timed choice point whose
+   default is on offer, the timer runs out with the persona's timeout rate and
+   the default is taken. Else the choice is drawn from a softmax over the
+   persona's preference scores of the choices' tags. With no choice on offer
+   the viewer is stuck.
 4. Apply the choice's effects and move to its target.
 
 Reproducibility: each chunk of viewers draws from

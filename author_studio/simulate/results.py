@@ -1,4 +1,4 @@
-"""What a simulation run returns, and its JSON form."""
+"""The result of a simulation run, and its JSON form."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 
 
 class Outcome(enum.IntEnum):
-    """How a simulated viewer's walk ended."""
+    """The way a simulated viewer's walk ended."""
 
     RUNNING = 0
     ENDED = 1

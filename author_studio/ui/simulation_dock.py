@@ -164,7 +164,7 @@ class SimulationDock(QDockWidget):
         self.step_limit = QSpinBox()
         self.step_limit.setRange(1, 1_000_000)
         self.step_limit.setValue(DEFAULT_STEP_LIMIT)
-        self.step_limit.setToolTip("The most choices one viewer takes")
+        self.step_limit.setToolTip("The maximum number of choices one viewer takes")
         form.addRow("Viewers per persona", self.viewers)
         form.addRow("Seed", self.seed)
         form.addRow("Persona", self.persona)
