@@ -168,6 +168,11 @@ def test_possible_condition_is_not_reported() -> None:
     )
 
 
+def test_arithmetic_condition_that_can_hold_is_not_reported() -> None:
+    assert "impossible-condition" not in codes(counter_story("trust * 2 > 7"))
+    assert "impossible-condition" not in codes(counter_story("trust - 3 > 1"))
+
+
 def test_contradiction_on_one_variable_is_proven() -> None:
     finding = only(counter_story("trust > 5 and trust < 3"), "impossible-condition")
     assert not finding.unsure

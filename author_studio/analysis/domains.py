@@ -273,6 +273,19 @@ def _interesting_points(
         points.update(
             c for c in (constant - 1, constant, constant + 1) if lo <= c <= hi
         )
+    if not exact:
+        # A sample, not a proof: spread values over the range and around every
+        # whole-number constant of the condition.
+        constants = [
+            n.value
+            for n in walk(expr)
+            if isinstance(n, Literal)
+            and isinstance(n.value, int)
+            and not isinstance(n.value, bool)
+        ]
+        spread = [0, 1, -1, 2, -2, 5, -5, 10, -10, 100, -100, 1000, -1000]
+        spread += [c + d for c in constants for d in (-1, 0, 1)]
+        points.update(v for v in spread if lo <= v <= hi)
     if not points:
         if lo <= 0 <= hi:
             points = {0}
