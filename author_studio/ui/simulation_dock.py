@@ -86,11 +86,14 @@ def _set_row(table: QTableWidget, row: int, cells: list[str]) -> None:
         table.setItem(row, column, item)
 
 
-def _add_legend(plot: pg.PlotWidget) -> None:
-    """Add a legend in the top right corner, on white so that bars under it stay
-    readable."""
+def _add_legend(plot: pg.PlotWidget, *, top: bool) -> None:
+    """Add a legend in the top or bottom right corner, on white so that what lies
+    under it stays readable."""
     plot.addLegend(
-        offset=(-8, 8), brush=(255, 255, 255, 230), pen="#bbb", labelTextColor="#333"
+        offset=(-8, 8 if top else -8),
+        brush=(255, 255, 255, 230),
+        pen="#bbb",
+        labelTextColor="#333",
     )
 
 
@@ -133,7 +136,7 @@ class SimulationDock(QDockWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_endings_tab(), "Endings")
         self.retention_plot = _plot("Viewers by minute", "share of viewers", "minutes")
-        _add_legend(self.retention_plot)
+        _add_legend(self.retention_plot, top=True)
         self.tabs.addTab(self.retention_plot, "Retention")
         self.runtime_plot = _plot(
             "Watch time (viewers who finished and who quit)", "viewers", "minutes"
@@ -193,7 +196,8 @@ class SimulationDock(QDockWidget):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         self.endings_plot = _plot("Ending distribution", "", "% of viewers")
-        _add_legend(self.endings_plot)
+        # Endings are sorted by share, so the bottom right is the emptiest corner.
+        _add_legend(self.endings_plot, top=False)
         # The first ending at the top, as in the table below.
         self.endings_plot.invertY(True)
         layout.addWidget(self.endings_plot, 1)
