@@ -222,3 +222,26 @@ def test_simulation_dock_top_path_names_scenes(qtbot, window, session) -> None:
         dock.paths_table.item(r, 2).text() for r in range(dock.paths_table.rowCount())
     ]
     assert "Opening → Deck → Harbour" in texts
+
+
+def test_problems_dock_reports_paths(qtbot, window, session) -> None:
+    dock = ProblemsDock(window)
+    qtbot.addWidget(dock)
+    with qtbot.waitSignal(dock.linted, timeout=5000):
+        dock.set_session(session)
+    # Opening, Deck, then Harbour or Open Sea: 60 s each by default.
+    assert dock.paths_label.text() == (
+        "Paths: 2 from the start to an ending; 3.0 to 3.0 min; 1 to 1 choice points "
+        "per path."
+    )
+
+
+def test_simulation_dock_persona_breakdown(qtbot, window, session) -> None:
+    dock = SimulationDock(window)
+    qtbot.addWidget(dock)
+    dock.set_session(session)
+    dock.viewers.setValue(1000)
+    run_simulation(qtbot, dock)
+    tip = dock.table.item(0, 1).toolTip()
+    assert "Careful: " in tip
+    assert "Daredevil: " in tip

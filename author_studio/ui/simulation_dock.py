@@ -86,6 +86,15 @@ def _set_row(table: QTableWidget, row: int, cells: list[str]) -> None:
         table.setItem(row, column, item)
 
 
+def _per_persona(result: SimulationResult, key: str) -> str:
+    """Return the share of each persona's viewers who reached ending ``key``."""
+    lines = [
+        f"{run.name}: {run.endings.get(key, 0) / max(run.viewers, 1):.2%}"
+        for run in result.personas
+    ]
+    return "\n".join(lines)
+
+
 def _add_legend(plot: pg.PlotWidget, *, top: bool) -> None:
     """Add a legend in the top or bottom right corner, on white so that what lies
     under it stays readable."""
@@ -346,6 +355,7 @@ class SimulationDock(QDockWidget):
             ]
             _set_row(self.table, row, cells)
             self.table.item(row, 0).setToolTip(f"Scene key: {key}")
+            self.table.item(row, 1).setToolTip(_per_persona(result, key))
         plot = self.endings_plot
         plot.clear()
         positions = np.arange(len(keys), dtype=float)
