@@ -245,3 +245,19 @@ def test_simulation_dock_persona_breakdown(qtbot, window, session) -> None:
     tip = dock.table.item(0, 1).toolTip()
     assert "Careful: " in tip
     assert "Daredevil: " in tip
+
+
+def test_simulation_dock_lists_unvisited(qtbot, window, session) -> None:
+    dock = SimulationDock(window)
+    qtbot.addWidget(dock)
+    dock.set_session(session)
+    dock.viewers.setValue(200)
+    run_simulation(qtbot, dock)
+    rows = [
+        (dock.unvisited_table.item(r, 0).text(), dock.unvisited_table.item(r, 1).text())
+        for r in range(dock.unvisited_table.rowCount())
+    ]
+    assert rows == [("Cabin", "scene")]
+    dock.unvisited_table.cellDoubleClicked.emit(0, 0)
+    cabin = session.scenes.by_key("cabin")
+    assert window.canvas.centred == [cabin.id]

@@ -124,6 +124,9 @@ class SimulationDock(QDockWidget):
         self._titles: dict[str, str] = {}
         self._choice_targets: dict[int, str] = {}
         self._start_title = ""
+        self._scene_ids: dict[str, int] = {}
+        self._choices: dict[int, tuple[str, int]] = {}
+        self._unvisited_rows: list[tuple[int, int | None]] = []
         self._build()
         self._set_running(False)
 
@@ -158,6 +161,11 @@ class SimulationDock(QDockWidget):
         self.paths_table.setObjectName("pathsTable")
         self.paths_table.setWordWrap(True)
         self.tabs.addTab(self.paths_table, "Top paths")
+        self.unvisited_table = _table(["Never visited", "Kind"])
+        self.unvisited_table.setObjectName("unvisitedTable")
+        self.unvisited_table.setToolTip("Double-click a row to show it on the canvas")
+        self.unvisited_table.cellDoubleClicked.connect(self._jump_to_unvisited)
+        self.tabs.addTab(self.unvisited_table, "Coverage")
         layout.addWidget(self.tabs, 1)
         self.setWidget(body)
 
@@ -254,6 +262,10 @@ class SimulationDock(QDockWidget):
             if choice.target_id in story.scene_by_id
         }
         self._start_title = story.start.title if story.start else ""
+        self._scene_ids = {scene.key: scene.id for scene in story.scenes}
+        self._choices = {
+            choice.id: (choice.label, choice.source_id) for choice in story.choices
+        }
         viewers, seed = self.viewers.value(), self.seed.value()
         step_limit = self.step_limit.value()
         persona = self.persona.currentText()
@@ -317,6 +329,7 @@ class SimulationDock(QDockWidget):
         self._show_runtime(result)
         self._show_dropoff(result)
         self._show_paths(result)
+        self._show_unvisited(result)
         self.heat.setEnabled(True)
         self._apply_heat(self.heat.isChecked())
         self.result_ready.emit(result)
@@ -454,8 +467,33 @@ class SimulationDock(QDockWidget):
             self.paths_table.item(row, 2).setToolTip(walk)
         self.paths_table.resizeRowsToContents()
 
+    def _show_unvisited(self, result: SimulationResult) -> None:
+        rows: list[tuple[list[str], tuple[int, int | None]]] = []
+        for key in result.unvisited_scenes:
+            rows.append(
+                ([self._titles.get(key, key), "scene"], (self._scene_ids[key], None))
+            )
+        for choice_id in result.untaken_choices:
+            label, source = self._choices.get(choice_id, (f"choice {choice_id}", -1))
+            rows.append(([label, "choice"], (source, choice_id)))
+        self.unvisited_table.setRowCount(len(rows))
+        self._unvisited_rows = [target for _, target in rows]
+        for row, (cells, _) in enumerate(rows):
+            _set_row(self.unvisited_table, row, cells)
+
+    def _jump_to_unvisited(self, row: int, column: int) -> None:
+        canvas = getattr(self.window_, "canvas", None)
+        if canvas is None or not 0 <= row < len(self._unvisited_rows):
+            return
+        scene_id, choice_id = self._unvisited_rows[row]
+        if scene_id < 0:
+            return
+        canvas.highlight({scene_id}, {choice_id} if choice_id is not None else set())
+        canvas.center_on_scene(scene_id)
+
     def _clear_results(self) -> None:
         self.table.setRowCount(0)
+        self.unvisited_table.setRowCount(0)
         self.dropoff_table.setRowCount(0)
         self.paths_table.setRowCount(0)
         for plot in (self.endings_plot, self.retention_plot, self.runtime_plot):
