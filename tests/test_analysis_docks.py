@@ -261,3 +261,26 @@ def test_simulation_dock_lists_unvisited(qtbot, window, session) -> None:
     dock.unvisited_table.cellDoubleClicked.emit(0, 0)
     cabin = session.scenes.by_key("cabin")
     assert window.canvas.centred == [cabin.id]
+
+
+def test_problems_dock_ignores_layout_moves(qtbot, window, session) -> None:
+    dock = ProblemsDock(window)
+    qtbot.addWidget(dock)
+    with qtbot.waitSignal(dock.linted, timeout=5000):
+        dock.set_session(session)
+    session.scenes.move({session.scenes.start().id: (40.0, 80.0)})
+    assert not dock._timer.isActive()
+    session.scenes.update(session.scenes.start().id, title="Boarding")
+    assert dock._timer.isActive()
+
+
+def test_simulation_dock_follows_persona_edits(qtbot, window, session) -> None:
+    dock = SimulationDock(window)
+    qtbot.addWidget(dock)
+    dock.set_session(session)
+    # The main window forwards every change notice to its panels.
+    session.subscribe(dock.apply_notice)
+    audience = session.audiences.list()[0]
+    session.personas.create(Persona("Night owl", audience.id))
+    names = [dock.persona.itemText(i) for i in range(dock.persona.count())]
+    assert "Night owl" in names

@@ -127,7 +127,10 @@ class ProblemsDock(QDockWidget):
         self.relint()
 
     def apply_notice(self, notice: ChangeNotice | None = None) -> None:
-        """Schedule a re-lint; notices that arrive before it runs are merged."""
+        """Schedule a re-lint; notices that arrive before it runs are merged.
+        Moving cards on the canvas changes no finding, so it is ignored."""
+        if notice is not None and notice.is_only_layout():
+            return
         if self.session is not None:
             self._timer.start()
 

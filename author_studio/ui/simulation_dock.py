@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from author_studio.services.changes import ChangeNotice, Entity
 from author_studio.services.session import ProjectSession
 from author_studio.simulate import (
     DEFAULT_STEP_LIMIT,
@@ -234,8 +235,10 @@ class SimulationDock(QDockWidget):
         self._fill_personas()
         self._set_running(False)
 
-    def apply_notice(self, notice: object = None) -> None:
+    def apply_notice(self, notice: ChangeNotice | None = None) -> None:
         """Refresh the persona list; results stay until the next run."""
+        if notice is not None and not notice.touches(Entity.PERSONA):
+            return
         self._fill_personas()
 
     def _fill_personas(self) -> None:
