@@ -53,3 +53,53 @@ def context() -> DraftContext:
         name="Teens", pacing=Pacing.FAST, rating=ContentRating.PG13, id=1
     )
     return DraftContext(scene=scene, audience=audience, canon_terms=("Lantern Guild",))
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A small project: start → bridge → two endings, two audiences, canon."""
+    from author_studio.domain.model import CanonFact, Choice, SceneKind
+    from author_studio.services.session import ProjectSession
+
+    session = ProjectSession.create(tmp_path / "show.authorstudio", "Night Bridge")
+    start = session.scenes.by_key("start")
+    session.scenes.update(
+        start.id,
+        script="NARRATOR: The city sleeps. Mara does not.",
+        synopsis="Mara walks to the bridge.",
+    )
+    bridge = session.scenes.create(
+        Scene(
+            key="bridge",
+            title="On the bridge",
+            synopsis="Mara decides whether to trust the stranger.",
+            script=(
+                "(Wind howls across the bridge.)\n"
+                "MARA: Who sent you? Tell me now, or I walk. I have waited long "
+                "enough for people who lie to me, and I am done with the damn "
+                "Lantern Guild and its riddles.\n"
+                "STRANGER: The Lantern Guild. They said you would ask."
+            ),
+            duration_s=90,
+            canon=True,
+        )
+    )
+    trust = session.scenes.create(
+        Scene(key="trust", title="Trust", kind=SceneKind.ENDING, script="They go.")
+    )
+    walk = session.scenes.create(
+        Scene(key="walk", title="Walk away", kind=SceneKind.ENDING, script="She goes.")
+    )
+    session.choices.create(Choice(start.id, bridge.id, "Go to the bridge"))
+    session.choices.create(Choice(bridge.id, trust.id, "Trust him"))
+    session.choices.create(Choice(bridge.id, walk.id, "Walk away", is_default=True))
+    session.audiences.create(
+        Audience(name="Teens", pacing=Pacing.FAST, rating=ContentRating.PG13)
+    )
+    session.audiences.create(
+        Audience(name="Family", pacing=Pacing.SLOW, rating=ContentRating.G)
+    )
+    session.canon.create(CanonFact(term="Lantern Guild", note="Mara's old order"))
+    session.canon.create(CanonFact(term="Mara", scene_id=bridge.id))
+    yield session
+    session.close()
