@@ -12,17 +12,6 @@ from tests.assist.fake_openai_server import Reply
 
 
 @pytest.fixture
-def controller(tmp_path, settings):
-    store = SettingsStore(
-        QSettings(str(tmp_path / "user.ini"), QSettings.Format.IniFormat), {}
-    )
-    controller = AssistController(store)
-    controller.apply(settings)
-    yield controller
-    controller.close()
-
-
-@pytest.fixture
 def dialog(qtbot, window, controller):
     dialog = DraftDialog(window.session, controller, window)
     qtbot.addWidget(dialog)

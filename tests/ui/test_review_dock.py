@@ -4,27 +4,14 @@ edit, audit log."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from author_studio.assist.openai_provider import OpenAIProvider
 from author_studio.assist.service import AssistService, DraftJob
 from author_studio.domain.model import VariantOrigin, VariantStatus
 from author_studio.review.queue import ReviewFilter
-from author_studio.ui.assist_controller import AssistController
-from author_studio.ui.assist_settings import SettingsStore
 from author_studio.ui.draft_dialog import DraftDialog
 from author_studio.ui.review_dock import ReviewDock
-
-
-@pytest.fixture
-def controller(tmp_path, settings):
-    store = SettingsStore(
-        QSettings(str(tmp_path / "user.ini"), QSettings.Format.IniFormat), {}
-    )
-    controller = AssistController(store)
-    controller.apply(settings)
-    yield controller
-    controller.close()
 
 
 @pytest.fixture
