@@ -90,7 +90,7 @@ class JobUpdate:
 
 @dataclass(frozen=True)
 class DraftOutcome:
-    """What one job produced: the stored variant ids, or the error."""
+    """The result of one job: the stored variant ids, or the error."""
 
     job: DraftJob
     state: JobState
@@ -103,7 +103,7 @@ class DraftOutcome:
 
 @dataclass(frozen=True)
 class Fetched:
-    """What :meth:`AssistService.fetch` got for one job, not yet stored.
+    """The drafts :meth:`AssistService.fetch` got for one job, not yet stored.
 
     ``request`` is None when no request could be built. ``cached_ids`` are the
     variants already stored for a cached request.
@@ -201,14 +201,18 @@ def _drafts_from_json(text: str, provider: str, model: str) -> DraftResult:
 
 @dataclass
 class _Throttle:
+    """Let through the first event of each stage, then one per interval."""
+
     last: float = 0.0
+    stage: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def ready(self) -> bool:
+    def ready(self, stage: str) -> bool:
         with self.lock:
             now = time.monotonic()
-            if now - self.last < PROGRESS_INTERVAL_S:
+            if stage == self.stage and now - self.last < PROGRESS_INTERVAL_S:
                 return False
+            self.stage = stage
             self.last = now
             return True
 
@@ -392,7 +396,7 @@ class AssistService:
             throttle = _Throttle()
 
             def report(event: DraftProgress) -> None:
-                if event.stage == "waiting" or throttle.ready():
+                if event.stage == "waiting" or throttle.ready(event.stage):
                     notify(JobUpdate(index, job, JobState.RUNNING, _describe(event)))
 
             try:

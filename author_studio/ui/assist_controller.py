@@ -24,7 +24,7 @@ class AssistController(QObject):
 
     ``settings_changed`` is sent after the user saves new settings. When the
     saved settings cannot build a provider (a missing module, a bad URL), the
-    offline drafter stands in and ``provider_problem`` says why.
+    offline drafter is used instead and ``provider_problem`` gives the reason.
     """
 
     settings_changed = Signal()

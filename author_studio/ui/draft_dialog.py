@@ -113,6 +113,10 @@ class DraftDialog(QDialog):
         controller.settings_changed.connect(self._show_provider)
         self._show_provider()
         self.reload()
+        self.scene_list.itemChanged.connect(self._count_requests)
+        self.audience_list.itemChanged.connect(self._count_requests)
+        self.count.valueChanged.connect(self._count_requests)
+        self._count_requests()
         self.resize(780, 640)
 
     # Building
@@ -179,6 +183,8 @@ class DraftDialog(QDialog):
 
     def _build_buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
+        self.request_count = QLabel("")
+        self.request_count.setObjectName("requestCount")
         self.preview_button = QPushButton("Preview prompt")
         self.preview_button.setObjectName("previewPrompt")
         self.preview_button.clicked.connect(self.show_preview)
@@ -194,6 +200,7 @@ class DraftDialog(QDialog):
         close.clicked.connect(self.close)
         row.addWidget(self.preview_button)
         row.addStretch(1)
+        row.addWidget(self.request_count)
         row.addWidget(self.draft_button)
         row.addWidget(self.cancel_button)
         row.addWidget(close)
@@ -276,6 +283,17 @@ class DraftDialog(QDialog):
                     )
                 )
         return jobs
+
+    def _count_requests(self) -> None:
+        scenes = len(self._checked(self.scene_list))
+        audiences = len(self._checked(self.audience_list))
+        requests = scenes * audiences
+        self.request_count.setText(
+            f"{requests} request(s), up to {requests * self.count.value()} variant(s)"
+        )
+        self.draft_button.setEnabled(
+            requests > 0 and (self.task is None or self.task.done)
+        )
 
     def _show_provider(self) -> None:
         self.provider_label.setText(self.controller.describe_provider())
@@ -386,7 +404,7 @@ class DraftDialog(QDialog):
         self._set_state(index, update.state, update.message)
 
     def _on_finished(self) -> None:
-        self.draft_button.setEnabled(True)
+        self._count_requests()
         self.cancel_button.setEnabled(False)
         counts = {state: 0 for state in JobState}
         for outcome in self.outcomes:

@@ -7,6 +7,10 @@ starts editing. Letters typed into a text field go to the field.
 
 Decisions go through :class:`~author_studio.services.variants.VariantService`,
 which writes the review rows and the audit log.
+
+TODO: review decisions are not on the window's undo stack. They are audited
+records; undoing one would need a "reopen" decision that the variant service
+does not offer yet.
 """
 
 from __future__ import annotations
@@ -303,6 +307,10 @@ class ReviewDock(QDockWidget):
         else:
             table.clearSelection()
             self.detail.set_variant(None, None)
+            self.detail.title.setText(
+                "Nothing to review with this filter. Draft variants from "
+                "Assistant > Draft variants…, or change the filter."
+            )
 
     def _fill_row(self, row: int, variant: Variant) -> None:
         story = self._story

@@ -99,3 +99,29 @@ def test_offline_provider_labelled(qtbot, window, tmp_path):
     dialog = DraftDialog(window.session, AssistController(store), window)
     qtbot.addWidget(dialog)
     assert "not a language model" in dialog.provider_label.text()
+
+
+def test_streaming_progress_reaches_table(qtbot, window, controller, settings, server):
+    controller.apply(settings.replace(stream=True))
+    dialog = DraftDialog(window.session, controller, window)
+    qtbot.addWidget(dialog)
+    story = window.session.load_story()
+    dialog.set_checked(
+        {story.scene_by_key["bridge"].id}, {story.audience_by_name["Teens"].id}
+    )
+    messages = []
+    task = dialog.start()
+    task.reported.connect(
+        lambda payload: messages.append(getattr(payload, "message", ""))
+    )
+    qtbot.waitUntil(lambda: task.done, timeout=10_000)
+
+    assert any(m.startswith("receiving: ") for m in messages)
+    assert dialog.state_of(0) == "done"
+    assert server.chat_requests()[0].body["stream"] is True
+
+
+def test_request_count_label(qtbot, dialog):
+    assert dialog.request_count.text() == "2 request(s), up to 4 variant(s)"
+    dialog.set_checked(set(), set())
+    assert not dialog.draft_button.isEnabled()
