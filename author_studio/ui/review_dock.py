@@ -8,9 +8,9 @@ starts editing. Letters typed into a text field go to the field.
 Decisions go through :class:`~author_studio.services.variants.VariantService`,
 which writes the review rows and the audit log.
 
-TODO: review decisions are not on the window's undo stack. They are audited
-records; undoing one would need a "reopen" decision that the variant service
-does not offer yet.
+Each decision is one step on the window's undo stack. Undoing it writes
+``reopened`` reviews rather than erasing the decision, so the audit log keeps
+both.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from author_studio.review.queue import ReviewFilter, review_queue
 from author_studio.services.changes import ChangeNotice, Entity
 from author_studio.services.session import ProjectSession
 from author_studio.ui.errors import show_error
+from author_studio.ui.review_commands import ReviewDecisionCommand
 from author_studio.ui.review_detail import LEVEL_COLOURS, LEVEL_MARKS, VariantDetail
 
 logger = logging.getLogger(__name__)
@@ -366,15 +367,28 @@ class ReviewDock(QDockWidget):
 
     # Decisions
 
-    def _decide(self, action: str, call) -> bool:
+    def _decide(self, action: str, decide) -> bool:
+        """Make a decision on the current variant, as an undo step when the
+        window has an undo stack."""
         variant = self.current_variant()
         if variant is None or self.session is None:
             return False
+        label = f"{action.capitalize()} variant {variant.id}"
+        command = ReviewDecisionCommand(
+            self.session,
+            label,
+            variant,
+            decide,
+            on_error=lambda message: show_error(self, "Undo failed", message),
+        )
         try:
-            call(variant)
+            command.apply()
         except DomainError as error:
             show_error(self, f"Cannot {action} variant {variant.id}", error)
             return False
+        stack = getattr(self.window_ref, "undo_stack", None)
+        if stack is not None:
+            stack.push(command)
         self.decided.emit(variant.id, action)
         return True
 
@@ -382,8 +396,10 @@ class ReviewDock(QDockWidget):
         variant = self.current_variant()
         if variant is None or variant.status is not VariantStatus.PROPOSED:
             return False
+        variant_id = variant.id
         return self._decide(
-            "approve", lambda v: self.session.variants.approve(v.id, self.session.actor)
+            "approve",
+            lambda session: session.variants.approve(variant_id, session.actor),
         )
 
     def reject_current(self, reason: str | None = None) -> bool:
@@ -394,16 +410,24 @@ class ReviewDock(QDockWidget):
                 "A rejection needs a reason, so the writer knows what to change"
             )
             return False
+        variant = self.current_variant()
+        if variant is None:
+            return False
+        variant_id = variant.id
         return self._decide(
             "reject",
-            lambda v: self.session.variants.reject(v.id, self.session.actor, text),
+            lambda session: session.variants.reject(variant_id, session.actor, text),
         )
 
     def edit_and_approve_current(self, script: str, duration_s: float) -> bool:
+        variant = self.current_variant()
+        if variant is None:
+            return False
+        variant_id = variant.id
         return self._decide(
             "edit and approve",
-            lambda v: self.session.variants.edit_and_approve(
-                v.id, script, duration_s, self.session.actor
+            lambda session: session.variants.edit_and_approve(
+                variant_id, script, duration_s, session.actor
             ),
         )
 
