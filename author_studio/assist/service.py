@@ -42,7 +42,12 @@ from author_studio.assist.provider import (
 )
 from author_studio.assist.settings import AssistSettings
 from author_studio.domain.errors import DomainError
-from author_studio.domain.model import Provenance, Variant, VariantOrigin
+from author_studio.domain.model import (
+    Provenance,
+    Variant,
+    VariantOrigin,
+    VariantStatus,
+)
 from author_studio.domain.story import Story
 from author_studio.services.session import ProjectSession
 from author_studio.services.variants import write_audit
@@ -99,6 +104,7 @@ class DraftOutcome:
     cached: bool = False
     result: DraftResult | None = None
     error: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -332,8 +338,12 @@ class AssistService:
             )
         if fetched.cached and fetched.cached_ids:
             self._log_request(request, "done", cached=True)
+            statuses = {self.session.variants.get(i).status for i in fetched.cached_ids}
+            note = ""
+            if VariantStatus.PROPOSED not in statuses:
+                note = "already reviewed; ask for fresh drafts to get new ones"
             return DraftOutcome(
-                job, JobState.DONE, fetched.cached_ids, digest, True, result
+                job, JobState.DONE, fetched.cached_ids, digest, True, result, note=note
             )
         try:
             ids = self._store(job, request, result, cached=fetched.cached)
@@ -633,4 +643,5 @@ def _describe(event: DraftProgress) -> str:
 def _done_message(outcome: DraftOutcome) -> str:
     count = len(outcome.variant_ids)
     source = "from the cache" if outcome.cached else "drafted"
-    return f"{count} variant(s) {source}"
+    message = f"{count} variant(s) {source}"
+    return f"{message}, {outcome.note}" if outcome.note else message

@@ -141,6 +141,7 @@ class ReviewDock(QDockWidget):
         header.setStretchLastSection(True)
         self.queue_table.setMinimumWidth(360)
         self.queue_table.itemSelectionChanged.connect(self._selection_changed)
+        self.queue_table.itemDoubleClicked.connect(self._show_on_canvas)
 
         self.detail = VariantDetail()
         self.detail.approve_requested.connect(self.approve_current)
@@ -361,6 +362,21 @@ class ReviewDock(QDockWidget):
 
     def select_previous(self) -> None:
         self.select_row(max(self.queue_table.currentRow() - 1, 0))
+
+    def show_scene(self, scene_id: int) -> None:
+        """Filter the queue to one scene; -1 (no selection) shows all scenes.
+
+        Connect the canvas's ``scene_selected`` signal here to follow it.
+        """
+        index = self.scene_filter.findData(scene_id if scene_id >= 0 else None)
+        if index >= 0:
+            self.scene_filter.setCurrentIndex(index)
+
+    def _show_on_canvas(self) -> None:
+        variant = self.current_variant()
+        canvas = getattr(self.window_ref, "canvas", None)
+        if variant is not None and hasattr(canvas, "center_on_scene"):
+            canvas.center_on_scene(variant.scene_id)
 
     def _selection_changed(self) -> None:
         self.detail.set_variant(self.current_variant(), self._story)

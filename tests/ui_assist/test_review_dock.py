@@ -218,3 +218,27 @@ def test_undo_reject(qtbot, window, controller, dock, server):
     window.undo_stack.redo()
     assert _status(window, first) is VariantStatus.REJECTED
     assert window.session.variants.reviews(first)[-1].note == "Too flat"
+
+
+def test_show_scene_filters_queue(qtbot, window, controller, dock, server):
+    _draft(qtbot, window, controller)
+    start = window.session.scenes.by_key("start").id
+    dock.show_scene(start)
+    assert dock.queue_table.rowCount() == 0
+    assert "Nothing to review" in dock.detail.title.text()
+    dock.show_scene(-1)
+    assert dock.queue_table.rowCount() == 2
+
+
+def test_double_click_centres_canvas(qtbot, window, controller, dock, server):
+    centred = []
+
+    class Canvas:
+        def center_on_scene(self, scene_id):
+            centred.append(scene_id)
+
+    window.canvas = Canvas()
+    _draft(qtbot, window, controller)
+    item = dock.queue_table.item(0, 1)
+    dock.queue_table.itemDoubleClicked.emit(item)
+    assert centred == [window.session.scenes.by_key("bridge").id]
