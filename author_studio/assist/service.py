@@ -27,7 +27,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from author_studio.assist import prompts
@@ -41,6 +40,10 @@ from author_studio.assist.provider import (
     ProviderError,
 )
 from author_studio.assist.settings import AssistSettings
+from author_studio.assist.usage import (
+    UsageSummary,
+    project_usage,
+)
 from author_studio.domain.errors import DomainError
 from author_studio.domain.model import (
     Provenance,
@@ -55,8 +58,6 @@ from author_studio.store.tables import AssistRequestRow, DraftCacheRow, VariantR
 
 logger = logging.getLogger(__name__)
 
-# Providers that run on this machine and cost nothing per token.
-FREE_PROVIDERS = frozenset({"offline", "local"})
 # Progress updates from a streaming request are sent at most this often, so a
 # fast stream does not flood the GUI thread with signals.
 PROGRESS_INTERVAL_S = 0.1
@@ -122,41 +123,6 @@ class Fetched:
     error: str = ""
     cached: bool = False
     cached_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class UsageLine:
-    """Requests and tokens of one provider and model in this project."""
-
-    provider: str
-    model: str
-    requests: int
-    cached: int
-    failed: int
-    prompt_tokens: int
-    completion_tokens: int
-    cost_usd: float | None
-
-
-@dataclass(frozen=True)
-class UsageSummary:
-    lines: tuple[UsageLine, ...] = ()
-
-    @property
-    def total_cost_usd(self) -> float | None:
-        """Return the summed cost, or None when any model's price is unknown."""
-        costs = [line.cost_usd for line in self.lines]
-        if any(cost is None for cost in costs):
-            return None
-        return sum(costs)  # type: ignore[arg-type]
-
-    @property
-    def requests(self) -> int:
-        return sum(line.requests for line in self.lines)
-
-    @property
-    def tokens(self) -> int:
-        return sum(line.prompt_tokens + line.completion_tokens for line in self.lines)
 
 
 UpdateCallback = Callable[[JobUpdate], None]
@@ -572,50 +538,6 @@ class AssistService:
 
     def usage(self) -> UsageSummary:
         return project_usage(self.session, self.settings)
-
-
-def project_usage(session: ProjectSession, settings: AssistSettings) -> UsageSummary:
-    """Sum the project's assistant requests per provider and model, with cost.
-
-    The cost is an estimate from the user's price table; a model missing from it
-    has an unknown cost (None), except on providers that run locally.
-    """
-    with session.file.read() as db:
-        rows = db.exec(
-            select(
-                AssistRequestRow.provider,
-                AssistRequestRow.model,
-                func.count(),
-                func.sum(AssistRequestRow.cached),
-                func.sum(AssistRequestRow.status == "failed"),
-                func.sum(AssistRequestRow.prompt_tokens),
-                func.sum(AssistRequestRow.completion_tokens),
-            )
-            .group_by(AssistRequestRow.provider, AssistRequestRow.model)
-            .order_by(AssistRequestRow.provider, AssistRequestRow.model)
-        ).all()
-    lines = []
-    for provider, model, requests, cached, failed, prompt, completion in rows:
-        price = settings.price_for(model)
-        if provider in FREE_PROVIDERS:
-            cost: float | None = 0.0
-        elif price is not None:
-            cost = price.cost(prompt or 0, completion or 0)
-        else:
-            cost = None
-        lines.append(
-            UsageLine(
-                provider,
-                model,
-                requests,
-                int(cached or 0),
-                int(failed or 0),
-                int(prompt or 0),
-                int(completion or 0),
-                cost,
-            )
-        )
-    return UsageSummary(tuple(lines))
 
 
 def final_update(index: int, outcome: DraftOutcome) -> JobUpdate:

@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from author_studio.assist.service import project_usage
 from author_studio.assist.settings import AssistSettings
+from author_studio.assist.usage import project_usage
 from author_studio.domain.errors import DomainError
 from author_studio.domain.model import Variant, VariantOrigin, VariantStatus
 from author_studio.review.checks import check_variant, worst_level
@@ -208,6 +208,9 @@ class ReviewDock(QDockWidget):
     # Session
 
     def set_session(self, session: ProjectSession | None) -> None:
+        if session is not self.session and self.controller is not None:
+            # Drafts still running belong to the project being closed.
+            self.controller.cancel_runs()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
