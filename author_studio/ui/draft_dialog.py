@@ -369,7 +369,9 @@ class DraftDialog(QDialog):
         item = QTableWidgetItem(state.value)
         item.setForeground(QColor(_STATE_COLOURS[state]))
         self.table.setItem(row, 2, item)
-        self.table.setItem(row, 3, QTableWidgetItem(message))
+        details = QTableWidgetItem(message)
+        details.setToolTip(message)
+        self.table.setItem(row, 3, details)
 
     def state_of(self, row: int) -> str:
         return self.table.item(row, 2).text()
