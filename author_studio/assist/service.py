@@ -351,6 +351,9 @@ class AssistService:
     ) -> list[Fetched]:
         """Fetch ``jobs`` with at most ``provider.max_in_flight`` at once.
 
+        TODO: batches go out as individual chat requests; OpenAI's Batch API
+        (half the price, results within 24 hours) is not used yet.
+
         Both callbacks run in worker threads. ``on_update`` gets ``queued`` for
         every job, then ``running`` and progress messages; ``on_fetched`` gets
         each job's index and result as soon as it is ready, so the caller can
