@@ -113,7 +113,7 @@ def test_replay_stops_at_failing_condition(harbour):
     assert result.broken.describe() == (
         "Step 5 (stranger → 'Follow her below' → below) breaks: the choice "
         "'Follow her below' is not on offer any more: its condition `trust >= 5` is "
-        "false (trust = 3)."
+        "false when trust = 3."
     )
 
 

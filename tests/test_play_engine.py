@@ -50,7 +50,9 @@ def test_condition_hides_choice_until_state_allows(harbour):
 
     assert labels(engine) == ["Stay by the rail"]
     blocked = engine.offer().by_choice_id(harbour.choices["talk"].id)
-    assert blocked.blocked == "its condition `has_ticket` is false (has_ticket = False)"
+    assert (
+        blocked.blocked == "its condition `has_ticket` is false when has_ticket = false"
+    )
 
     engine.set_variable("has_ticket", True)
 

@@ -332,7 +332,7 @@ class PlayEngine:
         An ending offers nothing, even if choices leave it.
         """
         if self._offer is None:
-            self._offer = self._evaluate_offer()
+            self._offer = self.offer_at(self.scene, self._here.state)
         return self._offer
 
     # Moves.
@@ -451,6 +451,40 @@ class PlayEngine:
         self._here.scene = scene
         return True
 
+    def offer_at(self, scene: Scene, state: Mapping[str, VariableValue]) -> Offer:
+        """Evaluate the choices of ``scene`` against ``state``, as the offer would
+        be if the run stood there."""
+        if scene.kind is SceneKind.ENDING:
+            return Offer(())
+        evaluated: list[OfferedChoice] = []
+        number = 0
+        for choice in self.story.choices_from(scene.id):
+            target = self.story.scene_by_id.get(choice.target_id)
+            if target is None:
+                continue
+            blocked = self._why_blocked(choice, state)
+            if blocked is None:
+                number += 1
+                evaluated.append(OfferedChoice(choice, target, number))
+            else:
+                evaluated.append(OfferedChoice(choice, target, None, blocked))
+        return Offer(tuple(evaluated))
+
+    def history(self) -> list[Stop]:
+        """Return every scene of the run with the offer it had and the step taken
+        from it; the last stop is the current scene, with no step."""
+        stops = [
+            Stop(
+                step.source,
+                self.text_for(step.source),
+                self.offer_at(step.source, step.state_before),
+                step,
+            )
+            for step in self._steps
+        ]
+        stops.append(Stop(self.scene, self.text(), self.offer(), None))
+        return stops
+
     # Internals.
 
     def _rebuild_start_state(self) -> State:
@@ -462,24 +496,9 @@ class PlayEngine:
         self.start_overrides = overrides
         return initial_state(self.story, overrides)
 
-    def _evaluate_offer(self) -> Offer:
-        if self.scene.kind is SceneKind.ENDING:
-            return Offer(())
-        evaluated: list[OfferedChoice] = []
-        number = 0
-        for choice in self.story.choices_from(self.scene.id):
-            target = self.story.scene_by_id.get(choice.target_id)
-            if target is None:
-                continue
-            blocked = self._why_blocked(choice)
-            if blocked is None:
-                number += 1
-                evaluated.append(OfferedChoice(choice, target, number))
-            else:
-                evaluated.append(OfferedChoice(choice, target, None, blocked))
-        return Offer(tuple(evaluated))
-
-    def _why_blocked(self, choice: Choice) -> str | None:
+    def _why_blocked(
+        self, choice: Choice, state: Mapping[str, VariableValue]
+    ) -> str | None:
         text = choice.condition.strip()
         if not text:
             return None
@@ -487,20 +506,15 @@ class PlayEngine:
         if isinstance(parsed, ExpressionProblem):
             return f"its condition `{text}` is invalid: {parsed.message}"
         try:
-            value = expressions.evaluate(parsed, self._here.state)
+            value = expressions.evaluate(parsed, state)
         except expressions.ExpressionError as error:
             return f"its condition `{text}` cannot be evaluated: {error}"
         if not isinstance(value, bool):
             return f"its condition `{text}` gives {value!r}, not true or false"
         if not value:
-            return f"its condition `{text}` is false ({self._names_and_values(parsed)})"
+            values = _names_and_values(parsed, state)
+            return f"its condition `{text}` is false when {values}"
         return None
-
-    def _names_and_values(self, parsed: expressions.Expr) -> str:
-        names = sorted(expressions.names_read(parsed))
-        state = self._here.state
-        shown = [f"{name} = {state[name]!r}" for name in names if name in state]
-        return ", ".join(shown) if shown else "it reads no variable"
 
     def _parse_condition(self, text: str) -> expressions.Expr | ExpressionProblem:
         if text not in self._condition_cache:
@@ -529,3 +543,31 @@ class ExpressionProblem:
     """A condition that does not parse, cached so that it is parsed only once."""
 
     message: str
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One scene of a run as the viewer met it: its text, the offer, the step."""
+
+    scene: Scene
+    text: SceneText
+    offer: Offer
+    step: PlayStep | None
+
+
+def _names_and_values(
+    parsed: expressions.Expr, state: Mapping[str, VariableValue]
+) -> str:
+    names = sorted(expressions.names_read(parsed))
+    shown = [f"{name} = {format_value(state[name])}" for name in names if name in state]
+    return ", ".join(shown) if shown else "no variable is set"
+
+
+def format_value(value: VariableValue) -> str:
+    """Write a value as a literal of the story-state language."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}"'
+    return str(value)
