@@ -151,13 +151,34 @@ def test_restart_returns_to_start_state(harbour):
     )
     engine.set_variable("has_ticket", True)
     engine.choose(harbour.choices["talk"].id)
+    engine.set_variable("trust", 0)
 
     engine.restart()
 
     assert engine.scene.key == "deck"
-    assert engine.state == {"has_ticket": False, "trust": 5}
+    assert engine.state == {"has_ticket": True, "trust": 5}
     assert engine.steps == ()
-    assert labels(engine) == ["Stay by the rail"]
+    assert labels(engine) == ["Talk to the stranger", "Stay by the rail"]
+
+
+def test_value_set_before_first_choice_is_start_value(harbour):
+    engine = PlayEngine(harbour.session.load_story())
+
+    engine.set_variable("trust", 2)
+
+    assert engine.start_state == {"has_ticket": False, "trust": 2}
+    assert engine.start_overrides == {"trust": 2}
+    assert engine.pending_edits == ()
+
+
+def test_reset_start_values(harbour):
+    engine = PlayEngine(harbour.session.load_story(), start_state={"trust": 5})
+    engine.time_out()
+
+    engine.reset_start_values()
+
+    assert engine.scene.key == "dock"
+    assert engine.state == {"has_ticket": False, "trust": 0}
 
 
 def test_bad_start_and_values_are_rejected(harbour):

@@ -414,15 +414,26 @@ class PlayEngine:
     def set_variable(self, name: str, value: VariableValue) -> VariableEdit:
         """Set one story variable by hand; the offer is recomputed.
 
-        Raises ValidationError when the story has no such variable or the value has
-        the wrong type.
+        Before the first choice the value becomes a start value, so that restart
+        keeps it. Raises ValidationError when the story has no such variable or the
+        value has the wrong type.
         """
         value = coerce_variable(self.story, name, value)
         edit = VariableEdit(self.scene.id, name, self._here.state.get(name), value)
         self._here.state[name] = value
-        self._here.edits.append(edit)
+        if self._steps:
+            self._here.edits.append(edit)
+        else:
+            self.start_overrides[name] = value
+            self._start_state[name] = value
         self._offer = None
         return edit
+
+    def reset_start_values(self) -> None:
+        """Drop the start values set by hand and restart from the initial values."""
+        self.start_overrides.clear()
+        self._start_state = initial_state(self.story)
+        self.restart()
 
     def rebind(self, story: Story) -> bool:
         """Continue the run on a newer snapshot of the same project.

@@ -1,0 +1,662 @@
+"""The play dock: watch the story as a viewer of one audience would.
+
+The dock runs a :class:`~author_studio.preview.engine.PlayEngine`. Each scene shows
+its approved variant for the chosen audience, or the base script marked as such.
+The choices on offer are buttons, and a bar counts down the choice window. When
+the window runs out, the default choice is taken. The canvas follows the current
+scene.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from author_studio.domain.errors import DomainError
+from author_studio.domain.journey import StepHow
+from author_studio.preview.engine import PlayEngine, RunStatus
+from author_studio.preview.replay import journey_from_run, replay_journey
+from author_studio.services.changes import ChangeNotice, Entity
+from author_studio.services.session import ProjectSession
+from author_studio.ui.play_widgets import (
+    ACCENT,
+    DANGER,
+    INK,
+    MUTED,
+    PAPER,
+    WARNING,
+    ChoiceList,
+    JourneysPanel,
+    VariablesTable,
+    heading_font,
+)
+from author_studio.ui.screenplay import ScreenplayView
+
+logger = logging.getLogger(__name__)
+
+SPEEDS = {"1×": 1.0, "4×": 4.0, "Off": 0.0}
+TICK_MS = 40
+_STORY_ENTITIES = (
+    Entity.SCENE,
+    Entity.CHOICE,
+    Entity.VARIABLE,
+    Entity.AUDIENCE,
+    Entity.VARIANT,
+    Entity.PROJECT,
+)
+
+
+class _NoticeRelay(QObject):
+    """Moves change notices into the GUI thread; a service call made in a worker
+    thread publishes there."""
+
+    received = Signal(object)
+
+
+class PlayDock(QDockWidget):
+    """Play mode. ``window`` supplies ``canvas`` (which may be None)."""
+
+    scene_entered = Signal(int)
+
+    def __init__(self, window: Any, parent: QWidget | None = None) -> None:
+        super().__init__("Play", parent if parent is not None else window)
+        self.setObjectName("playDock")
+        self._window = window
+        self.session: ProjectSession | None = None
+        self.engine: PlayEngine | None = None
+        self._unsubscribe = None
+        self._selected_scene_id = -1
+        self._speed = 1.0
+        self._paused = False
+        self._window_s: float | None = None
+        self.remaining_s: float | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+        self._clock = QElapsedTimer()
+        self._relay = _NoticeRelay(self)
+        self._relay.received.connect(self._on_changed)
+        self._build()
+        canvas = self._canvas()
+        if canvas is not None and hasattr(canvas, "scene_selected"):
+            canvas.scene_selected.connect(self._on_scene_selected)
+        self._show()
+
+    # Building.
+
+    def _build(self) -> None:
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(self._build_controls())
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self._build_stage())
+        splitter.addWidget(self._build_tabs())
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout.addWidget(splitter, 1)
+        self.setWidget(body)
+
+    def _build_controls(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.audience_combo = QComboBox()
+        self.audience_combo.setObjectName("audienceCombo")
+        self.audience_combo.setToolTip("Whose variants to show")
+        self.audience_combo.currentIndexChanged.connect(self._on_audience_picked)
+        self.start_button = _button(
+            "▶ Start", "startButton", "Play from the start scene"
+        )
+        self.start_button.clicked.connect(lambda: self.start())
+        self.selection_button = _button(
+            "▶ From selection",
+            "selectionButton",
+            "Play from the scene selected on the canvas",
+        )
+        self.selection_button.clicked.connect(
+            lambda: self.start(self._selected_scene_id)
+        )
+        self.back_button = _button("◀ Back", "backButton", "Undo the last choice")
+        self.back_button.clicked.connect(self.back)
+        self.restart_button = _button("⟲ Restart", "restartButton", "Back to the start")
+        self.restart_button.clicked.connect(self.restart)
+        self.pause_button = _button("❚❚ Pause", "pauseButton", "Pause the timer")
+        self.pause_button.setCheckable(True)
+        self.pause_button.toggled.connect(self.set_paused)
+        self.speed_combo = QComboBox()
+        self.speed_combo.setObjectName("speedCombo")
+        self.speed_combo.addItems(list(SPEEDS))
+        self.speed_combo.setToolTip("How fast choice windows run down; Off stops them")
+        self.speed_combo.currentTextChanged.connect(self.set_speed)
+        row.addWidget(QLabel("Audience"))
+        row.addWidget(self.audience_combo, 1)
+        for widget in (
+            self.start_button,
+            self.selection_button,
+            self.back_button,
+            self.restart_button,
+            self.pause_button,
+        ):
+            row.addWidget(widget)
+        row.addWidget(QLabel("Timer"))
+        row.addWidget(self.speed_combo)
+        return row
+
+    def _build_stage(self) -> QWidget:
+        stage = QFrame()
+        stage.setObjectName("playStage")
+        stage.setStyleSheet(
+            f"#playStage {{ background: {PAPER}; border: 1px solid #dcd9cf; "
+            "border-radius: 8px; }"
+        )
+        layout = QVBoxLayout(stage)
+        layout.setContentsMargins(22, 16, 22, 16)
+
+        self.title_label = QLabel()
+        self.title_label.setObjectName("sceneTitle")
+        self.title_label.setFont(heading_font(18))
+        self.title_label.setStyleSheet(f"color: {INK};")
+        self.meta_label = QLabel()
+        self.meta_label.setObjectName("sceneMeta")
+        self.meta_label.setStyleSheet(f"color: {MUTED};")
+        self.source_badge = QLabel()
+        self.source_badge.setObjectName("sourceBadge")
+        header = QHBoxLayout()
+        header.addWidget(self.title_label, 1)
+        header.addWidget(self.source_badge, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addLayout(header)
+        layout.addWidget(self.meta_label)
+
+        self.script_view = ScreenplayView()
+        self.script_view.setObjectName("scriptView")
+        self.script_view.setStyleSheet(f"background: {PAPER};")
+        layout.addWidget(self.script_view, 1)
+
+        self.banner = QLabel()
+        self.banner.setObjectName("endingBanner")
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        layout.addWidget(self.banner)
+
+        timer_row = QHBoxLayout()
+        self.timer_label = QLabel()
+        self.timer_label.setObjectName("timerLabel")
+        self.timer_label.setStyleSheet(f"color: {INK}; font-size: 10pt;")
+        self.timeout_button = _button(
+            "Let it run out", "timeoutButton", "Take the default choice now"
+        )
+        self.timeout_button.clicked.connect(self.time_out)
+        timer_row.addWidget(self.timer_label, 1)
+        timer_row.addWidget(self.timeout_button)
+        layout.addLayout(timer_row)
+        self.timer_bar = QProgressBar()
+        self.timer_bar.setObjectName("timerBar")
+        self.timer_bar.setRange(0, 1000)
+        self.timer_bar.setTextVisible(False)
+        self.timer_bar.setFixedHeight(8)
+        layout.addWidget(self.timer_bar)
+
+        self.choices = ChoiceList()
+        self.choices.choice_clicked.connect(self.choose)
+        layout.addWidget(self.choices)
+        return stage
+
+    def _build_tabs(self) -> QTabWidget:
+        tabs = QTabWidget()
+        tabs.setObjectName("playTabs")
+        self.variables_table = VariablesTable()
+        self.variables_table.value_edited.connect(self.set_variable)
+        self.path_list = QListWidget()
+        self.path_list.setObjectName("pathList")
+        self.journeys = JourneysPanel()
+        self.journeys.save_requested.connect(self.save_journey)
+        self.journeys.replay_requested.connect(self.replay)
+        self.journeys.delete_requested.connect(self._delete_journey)
+        tabs.addTab(self.variables_table, "Variables")
+        tabs.addTab(self.path_list, "Path")
+        tabs.addTab(self.journeys, "Journeys")
+        return tabs
+
+    # Session.
+
+    def set_session(self, session: ProjectSession | None) -> None:
+        """Show ``session``'s story, or nothing; the run restarts at its start."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self.session = session
+        self.engine = None
+        if session is not None:
+            self._unsubscribe = session.subscribe(self._relay.received.emit)
+            self._fill_audiences()
+            self._fill_journeys()
+            self.start()
+        else:
+            self._show()
+
+    def _on_changed(self, notice: ChangeNotice) -> None:
+        if self.session is None:
+            return
+        if notice.touches(Entity.JOURNEY):
+            self._fill_journeys()
+        if not notice.touches(*_STORY_ENTITIES) or notice.is_only_layout():
+            return
+        story = self.session.load_story()
+        if notice.touches(Entity.AUDIENCE):
+            self._fill_audiences()
+        if self.engine is None:
+            self.start()
+            return
+        try:
+            kept = self.engine.rebind(story)
+        except DomainError as error:
+            self.engine = None
+            self._show(message=str(error))
+            return
+        if not kept:
+            self._show(
+                message="The scene being played was deleted, so the run restarted."
+            )
+        else:
+            self._show(keep_timer=True)
+
+    # Moves.
+
+    def start(self, scene_id: int | None = None) -> None:
+        """Start a run at ``scene_id`` (the start scene when None or -1), keeping
+        the audience."""
+        if self.session is None:
+            return
+        story = self.session.load_story()
+        start = scene_id if scene_id not in (None, -1) else None
+        try:
+            self.engine = PlayEngine(story, self._picked_audience_id(), start)
+        except DomainError as error:
+            self.engine = None
+            self._show(message=str(error))
+            return
+        logger.info("Play started at %s", self.engine.scene.key)
+        self._show()
+
+    def choose(self, choice_id: int) -> None:
+        self._move(lambda engine: engine.choose(choice_id))
+
+    def time_out(self) -> None:
+        """Let the window run out now: the default choice is taken."""
+        self._move(lambda engine: engine.time_out())
+
+    def back(self) -> None:
+        if self.engine is not None and self.engine.back() is not None:
+            self._show()
+
+    def restart(self) -> None:
+        if self.engine is not None:
+            self.engine.restart()
+            self._show()
+
+    def set_variable(self, name: str, value: object) -> None:
+        if self.engine is None:
+            return
+        try:
+            self.engine.set_variable(name, value)
+        except DomainError as error:
+            self._show(message=str(error), keep_timer=True)
+            return
+        self._show(keep_timer=True)
+
+    def set_speed(self, speed: str | float) -> None:
+        """Set the timer speed: a label of :data:`SPEEDS` or a factor (0 is off)."""
+        self._speed = SPEEDS[speed] if isinstance(speed, str) else float(speed)
+        label = next((k for k, v in SPEEDS.items() if v == self._speed), None)
+        if label is not None and self.speed_combo.currentText() != label:
+            self.speed_combo.blockSignals(True)
+            self.speed_combo.setCurrentText(label)
+            self.speed_combo.blockSignals(False)
+        self._update_timer_view()
+        self._run_timer()
+
+    def set_paused(self, paused: bool) -> None:
+        self._paused = paused
+        if self.pause_button.isChecked() != paused:
+            self.pause_button.setChecked(paused)
+        self.pause_button.setText("▶ Resume" if paused else "❚❚ Pause")
+        self._update_timer_view()
+        self._run_timer()
+
+    def set_audience(self, name: str | None) -> None:
+        """Pick the audience by name (None for the base script); the run keeps its
+        path and shows that audience's text."""
+        index = self.audience_combo.findText(name) if name else 0
+        if index < 0:
+            raise ValueError(f"Unknown audience {name!r}")
+        self.audience_combo.setCurrentIndex(index)
+
+    def _move(self, action) -> None:
+        if self.engine is None:
+            return
+        try:
+            action(self.engine)
+        except DomainError as error:
+            self._show(message=str(error), keep_timer=True)
+            return
+        self._show()
+
+    # Journeys.
+
+    def save_journey(self, name: str, replace: bool = False) -> bool:
+        if self.engine is None or self.session is None:
+            return False
+        if self.journeys.name_edit.text() != name:
+            self.journeys.name_edit.blockSignals(True)
+            self.journeys.name_edit.setText(name)
+            self.journeys.name_edit.blockSignals(False)
+        try:
+            saved = self.session.journeys.save(
+                journey_from_run(self.engine, name), replace=replace
+            )
+        except DomainError as error:
+            self.journeys.show_message(str(error), "error")
+            self.journeys.replace_button.setVisible("already a journey" in str(error))
+            return False
+        self.journeys.replace_button.hide()
+        self.journeys.select(saved.name)
+        self.journeys.show_message(
+            f"Saved {saved.name!r}: {saved.choice_count} choices.", "ok"
+        )
+        return True
+
+    def replay(self, name: str) -> bool:
+        """Replay the journey ``name`` on the current story; False when it breaks."""
+        if self.session is None:
+            return False
+        try:
+            journey = self.session.journeys.by_name(name)
+        except DomainError as error:
+            self.journeys.show_message(str(error), "error")
+            return False
+        result = replay_journey(self.session.load_story(), journey)
+        if result.engine is not None:
+            self.engine = result.engine
+            self._select_audience_quietly(self.engine.audience)
+            self._show()
+        notes = "".join(f"\n{note}" for note in result.notes)
+        if result.broken is not None:
+            self.journeys.show_message(result.broken.describe() + notes, "error")
+            return False
+        self.journeys.show_message(
+            f"Replayed {journey.name!r}: all {result.steps_replayed} steps fit.{notes}",
+            "ok",
+        )
+        return True
+
+    def _delete_journey(self, name: str) -> None:
+        if self.session is None:
+            return
+        try:
+            self.session.journeys.delete(self.session.journeys.by_name(name).id)
+        except DomainError as error:
+            self.journeys.show_message(str(error), "error")
+            return
+        self.journeys.show_message(f"Deleted {name!r}.")
+
+    def _fill_journeys(self) -> None:
+        if self.session is None:
+            return
+        rows = []
+        for journey in self.session.journeys.list():
+            audience = journey.audience_name or "base script"
+            rows.append(
+                (
+                    journey.name,
+                    f"{journey.choice_count} choices from {journey.start_scene_key}"
+                    f" · {audience}",
+                )
+            )
+        self.journeys.set_journeys(rows)
+
+    # Audiences.
+
+    def _fill_audiences(self) -> None:
+        current = self._picked_audience_id()
+        self.audience_combo.blockSignals(True)
+        self.audience_combo.clear()
+        self.audience_combo.addItem("Base script", None)
+        for audience in self.session.audiences.list() if self.session else []:
+            self.audience_combo.addItem(audience.name, audience.id)
+        index = self.audience_combo.findData(current)
+        self.audience_combo.setCurrentIndex(max(index, 0))
+        self.audience_combo.blockSignals(False)
+
+    def _picked_audience_id(self) -> int | None:
+        return self.audience_combo.currentData()
+
+    def _select_audience_quietly(self, audience) -> None:
+        index = self.audience_combo.findData(audience.id if audience else None)
+        self.audience_combo.blockSignals(True)
+        self.audience_combo.setCurrentIndex(max(index, 0))
+        self.audience_combo.blockSignals(False)
+
+    def _on_audience_picked(self, _index: int) -> None:
+        if self.engine is None or self.session is None:
+            return
+        journey = journey_from_run(self.engine, "audience switch")
+        audience_id = self._picked_audience_id()
+        journey.audience_id = audience_id
+        journey.audience_name = self.audience_combo.currentText() if audience_id else ""
+        result = replay_journey(self.session.load_story(), journey)
+        if result.engine is None:
+            self.start()
+            return
+        self.engine = result.engine
+        self._show(keep_timer=True)
+
+    def _on_scene_selected(self, scene_id: int) -> None:
+        self._selected_scene_id = scene_id
+        self.selection_button.setEnabled(self.session is not None and scene_id != -1)
+
+    # Showing.
+
+    def _show(self, message: str | None = None, keep_timer: bool = False) -> None:
+        engine = self.engine
+        has_run = engine is not None
+        for button in (self.back_button, self.restart_button):
+            button.setEnabled(has_run)
+        self.back_button.setEnabled(has_run and bool(engine.steps))
+        self.start_button.setEnabled(self.session is not None)
+        self.selection_button.setEnabled(
+            self.session is not None and self._selected_scene_id != -1
+        )
+        if engine is None:
+            self.title_label.setText("No story open" if self.session is None else "")
+            self.meta_label.setText(message or "Open a project to play it.")
+            self.source_badge.setText("")
+            self.script_view.set_script("")
+            self.choices.set_offer(None)
+            self.banner.hide()
+            self._set_window(None)
+            return
+        self._show_scene(message)
+        self.choices.set_offer(engine.offer(), enabled=not engine.finished)
+        self._show_banner()
+        self.variables_table.set_variables(engine.story.variables)
+        self.variables_table.show_state(engine.state, engine.start_state)
+        self._show_path()
+        if not keep_timer or self._window_s != engine.offer().window_s:
+            self._set_window(None if engine.finished else engine.offer().window_s)
+        self._update_timer_view()
+        self._follow_on_canvas()
+        self.scene_entered.emit(engine.scene.id)
+
+    def _show_scene(self, message: str | None) -> None:
+        engine = self.engine
+        scene, text = engine.scene, engine.text()
+        self.title_label.setText(scene.title)
+        parts = [scene.key, scene.kind.value, _clock(text.duration_s)]
+        parts.append(f"runtime so far {_clock(engine.elapsed_s)}")
+        meta = " · ".join(parts)
+        if message:
+            meta += f"\n{message}"
+        self.meta_label.setText(meta)
+        self.meta_label.setStyleSheet(f"color: {DANGER if message else MUTED};")
+        if text.is_base and text.audience is not None:
+            colour, label = WARNING, f"Base script · no {text.audience.name} variant"
+        elif text.is_base:
+            colour, label = MUTED, "Base script"
+        else:
+            colour, label = ACCENT, f"{text.audience.name} variant"
+        self.source_badge.setText(label)
+        self.source_badge.setToolTip(text.source_label)
+        self.source_badge.setStyleSheet(
+            f"color: white; background: {colour}; border-radius: 9px; "
+            "padding: 3px 10px; font-weight: bold;"
+        )
+        self.script_view.set_script(text.text)
+
+    def _show_banner(self) -> None:
+        engine = self.engine
+        status = engine.status
+        if status == RunStatus.PLAYING:
+            self.banner.hide()
+            return
+        runtime = _clock(engine.elapsed_s + engine.text().duration_s)
+        if status == RunStatus.ENDED:
+            count = len(engine.steps)
+            text = f"THE END — {engine.scene.title} · {count} choices · {runtime}"
+            colour = ACCENT
+        else:
+            text = (
+                f"Dead end: {engine.scene.title} is not an ending and offers no "
+                "choice. Add a choice or make it an ending."
+            )
+            colour = DANGER
+        self.banner.setText(text)
+        self.banner.setFont(heading_font(13))
+        self.banner.setStyleSheet(
+            f"color: white; background: {colour}; padding: 10px; border-radius: 6px;"
+        )
+        self.banner.show()
+
+    def _show_path(self) -> None:
+        self.path_list.clear()
+        for number, stop in enumerate(self.engine.history(), start=1):
+            if stop.step is None:
+                self.path_list.addItem(f"{number}. {stop.scene.title}  ← now")
+            elif stop.step.how is StepHow.TIMED_OUT:
+                self.path_list.addItem(
+                    f"{number}. {stop.scene.title} — window ran out, default "
+                    f"“{stop.step.choice.label}”"
+                )
+            else:
+                self.path_list.addItem(
+                    f"{number}. {stop.scene.title} — chose “{stop.step.choice.label}”"
+                )
+
+    def _follow_on_canvas(self) -> None:
+        canvas = self._canvas()
+        if canvas is None:
+            return
+        engine = self.engine
+        last = engine.steps[-1].choice.id if engine.steps else None
+        canvas.highlight({engine.scene.id}, {last} if last is not None else set())
+        canvas.center_on_scene(engine.scene.id)
+
+    def _canvas(self):
+        return getattr(self._window, "canvas", None)
+
+    # Timer.
+
+    def _set_window(self, window_s: float | None) -> None:
+        self._window_s = window_s
+        self.remaining_s = window_s
+        self._clock.restart()
+        self._run_timer()
+
+    def _run_timer(self) -> None:
+        running = self.remaining_s is not None and self._speed > 0 and not self._paused
+        if running and not self._timer.isActive():
+            self._clock.restart()
+            self._timer.start()
+        elif not running:
+            self._timer.stop()
+
+    def _tick(self) -> None:
+        if self.remaining_s is None:
+            self._timer.stop()
+            return
+        self.remaining_s -= self._clock.restart() / 1000.0 * self._speed
+        if self.remaining_s <= 0:
+            self._timer.stop()
+            self.remaining_s = 0.0
+            self.time_out()
+            return
+        self._update_timer_view()
+
+    def _update_timer_view(self) -> None:
+        engine = self.engine
+        default = engine.offer().default if engine and not engine.finished else None
+        self.timeout_button.setVisible(default is not None)
+        if engine is None or engine.finished:
+            self.timer_label.setText("")
+            self.timer_bar.hide()
+            return
+        if default is None:
+            self.timer_label.setText("No default on offer: the run waits for a choice.")
+            self.timer_bar.hide()
+            return
+        label = default.choice.label
+        if self.remaining_s is None:
+            self.timer_label.setText(f"No choice window · default: {label}")
+            self.timer_bar.hide()
+            return
+        share = max(0.0, self.remaining_s / self._window_s)
+        self.timer_bar.show()
+        self.timer_bar.setValue(round(share * 1000))
+        colour = ACCENT if share > 0.5 else WARNING if share > 0.2 else DANGER
+        self.timer_bar.setStyleSheet(
+            "QProgressBar { background: #e7e4da; border: none; border-radius: 4px; }"
+            f"QProgressBar::chunk {{ background: {colour}; border-radius: 4px; }}"
+        )
+        if self._speed == 0:
+            state = "timer off"
+        elif self._paused:
+            state = "paused"
+        else:
+            state = f"{self.remaining_s:.1f} s left"
+        self.timer_label.setText(f"{state} · then the default: {label}")
+
+    def hideEvent(self, event) -> None:
+        if not self._paused:
+            self._timer.stop()
+        super().hideEvent(event)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._run_timer()
+
+
+def _button(text: str, name: str, tip: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setObjectName(name)
+    button.setToolTip(tip)
+    return button
+
+
+def _clock(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
