@@ -168,6 +168,17 @@ class _Position:
     edits: list[VariableEdit] = field(default_factory=list)
 
 
+def scene_text(story: Story, scene: Scene, audience: Audience | None) -> SceneText:
+    """Return what ``audience`` sees of ``scene``: its approved variant, or the
+    base script when there is none (or no audience)."""
+    variant = (
+        story.approved_variant(scene.id, audience.id) if audience is not None else None
+    )
+    if variant is None:
+        return SceneText(scene, scene.script, scene.duration_s, audience, None)
+    return SceneText(scene, variant.script, variant.duration_s, audience, variant)
+
+
 def resolve_audience(
     story: Story, audience: Audience | int | str | None
 ) -> Audience | None:
@@ -315,16 +326,7 @@ class PlayEngine:
         return self.text_for(self.scene)
 
     def text_for(self, scene: Scene) -> SceneText:
-        variant = (
-            self.story.approved_variant(scene.id, self.audience.id)
-            if self.audience is not None
-            else None
-        )
-        if variant is None:
-            return SceneText(scene, scene.script, scene.duration_s, self.audience, None)
-        return SceneText(
-            scene, variant.script, variant.duration_s, self.audience, variant
-        )
+        return scene_text(self.story, scene, self.audience)
 
     def offer(self) -> Offer:
         """The current scene's choices, evaluated against the current state.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -43,6 +43,7 @@ from author_studio.ui.play_widgets import (
     WARNING,
     ChoiceList,
     JourneysPanel,
+    NoticeRelay,
     VariablesTable,
     heading_font,
 )
@@ -60,13 +61,6 @@ _STORY_ENTITIES = (
     Entity.VARIANT,
     Entity.PROJECT,
 )
-
-
-class _NoticeRelay(QObject):
-    """Moves change notices into the GUI thread; a service call made in a worker
-    thread publishes there."""
-
-    received = Signal(object)
 
 
 class PlayDock(QDockWidget):
@@ -90,7 +84,7 @@ class PlayDock(QDockWidget):
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
         self._clock = QElapsedTimer()
-        self._relay = _NoticeRelay(self)
+        self._relay = NoticeRelay(self)
         self._relay.received.connect(self._on_changed)
         self._build()
         canvas = self._canvas()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -46,6 +46,13 @@ QPushButton:hover {{ border-color: {ACCENT}; background: #eef6f6; }}
 QPushButton[default_choice="true"] {{ border: 2px solid {ACCENT}; }}
 QPushButton:disabled {{ color: #a09e96; background: #f1efe8; border-style: dashed; }}
 """
+
+
+class NoticeRelay(QObject):
+    """Moves change notices into the GUI thread; a service call made in a worker
+    thread publishes there."""
+
+    received = Signal(object)
 
 
 class ChoiceList(QWidget):
