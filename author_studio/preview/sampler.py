@@ -265,6 +265,11 @@ def explain_top_path(
         else:
             reason = PathReason.CHOSEN
             detail = _choice_detail(choice, PathReason.CHOSEN, share)
+            if from_timer:
+                detail += (
+                    f" For {from_timer / share:.0%} of the viewers who took it, the "
+                    "timer ran out."
+                )
         steps.append(PathStep(scene_id, choice.id, reason, detail, share, elapsed))
         elapsed += walker.duration(scene_id)
         state = _apply(walker, choice, state)

@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -406,7 +407,12 @@ class PathDock(QDockWidget):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, scene.scene_id)
                 if column:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight)
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                if column == 3 and abs(scene.difference) >= 0.005:
+                    colour = ACCENT if scene.difference > 0 else WARNING
+                    item.setForeground(QColor(colour))
                 table.setItem(row, column, item)
         self.compare_table.setHorizontalHeaderLabels(
             ["Scene", comparison.audience_a.name, comparison.audience_b.name, "A − B"]
@@ -421,8 +427,13 @@ class PathDock(QDockWidget):
             f"Visit share per scene, {comparison.viewers} viewers per persona, seed "
             f"{comparison.seed}; the largest differences first.{note}"
         )
-        self.heat_buttons.buttons()[0].setChecked(True)
-        self.show_heat("a")
+        heat_a, heat_b = self.heat_buttons.buttons()[:2]
+        heat_a.setText(comparison.audience_a.name)
+        heat_b.setText(comparison.audience_b.name)
+        if heat_a.isChecked():
+            self.show_heat("a")
+        else:
+            heat_a.setChecked(True)
 
     def show_heat(self, which: str) -> None:
         """Show audience ``"a"`` or ``"b"`` as heat on the canvas, or ``"off"``."""
