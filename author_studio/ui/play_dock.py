@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -102,13 +103,13 @@ class PlayDock(QDockWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self._build_stage())
         splitter.addWidget(self._build_tabs())
-        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([800, 200])
         layout.addWidget(splitter, 1)
         self.setWidget(body)
 
-    def _build_controls(self) -> QHBoxLayout:
-        row = QHBoxLayout()
+    def _build_controls(self) -> QVBoxLayout:
         self.audience_combo = QComboBox()
         self.audience_combo.setObjectName("audienceCombo")
         self.audience_combo.setToolTip("Whose variants to show")
@@ -137,19 +138,29 @@ class PlayDock(QDockWidget):
         self.speed_combo.addItems(list(SPEEDS))
         self.speed_combo.setToolTip("How fast choice windows run down; Off stops them")
         self.speed_combo.currentTextChanged.connect(self.set_speed)
-        row.addWidget(QLabel("Audience"))
-        row.addWidget(self.audience_combo, 1)
+        self.audience_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToContents
+        )
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Audience"))
+        top.addWidget(self.audience_combo, 1)
+        top.addSpacing(12)
+        top.addWidget(QLabel("Timer"))
+        top.addWidget(self.speed_combo)
+        top.addWidget(self.pause_button)
+        moves = QHBoxLayout()
         for widget in (
             self.start_button,
             self.selection_button,
             self.back_button,
             self.restart_button,
-            self.pause_button,
         ):
-            row.addWidget(widget)
-        row.addWidget(QLabel("Timer"))
-        row.addWidget(self.speed_combo)
-        return row
+            moves.addWidget(widget)
+        moves.addStretch(1)
+        rows = QVBoxLayout()
+        rows.addLayout(top)
+        rows.addLayout(moves)
+        return rows
 
     def _build_stage(self) -> QWidget:
         stage = QFrame()
@@ -178,7 +189,10 @@ class PlayDock(QDockWidget):
 
         self.script_view = ScreenplayView()
         self.script_view.setObjectName("scriptView")
-        self.script_view.setStyleSheet(f"background: {PAPER};")
+        palette = self.script_view.palette()
+        palette.setColor(QPalette.ColorRole.Base, QColor(PAPER))
+        self.script_view.setPalette(palette)
+        self.script_view.setMinimumHeight(200)
         layout.addWidget(self.script_view, 1)
 
         self.banner = QLabel()
@@ -622,6 +636,8 @@ class PlayDock(QDockWidget):
         self.timer_bar.show()
         self.timer_bar.setValue(round(share * 1000))
         colour = ACCENT if share > 0.5 else WARNING if share > 0.2 else DANGER
+        if self._speed == 0 or self._paused:
+            colour = "#b9b6ab"
         self.timer_bar.setStyleSheet(
             "QProgressBar { background: #e7e4da; border: none; border-radius: 4px; }"
             f"QProgressBar::chunk {{ background: {colour}; border-radius: 4px; }}"

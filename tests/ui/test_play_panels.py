@@ -1,0 +1,90 @@
+"""The play and viewer paths docks inside the real main window, on the sample."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from author_studio.ui.main_window import MainWindow
+from author_studio.ui.path_dock import PathDock
+from author_studio.ui.play_dock import PlayDock
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_projects"
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    copy = tmp_path / "night_ferry.authorstudio"
+    shutil.copyfile(SAMPLE / "night_ferry.authorstudio", copy)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    play = PlayDock(window)
+    paths = PathDock(window)
+    window.add_panel(play, Qt.DockWidgetArea.RightDockWidgetArea)
+    window.add_panel(paths, Qt.DockWidgetArea.RightDockWidgetArea)
+    window.tabifyDockWidget(play, paths)
+    assert window.open_project(copy)
+    window.play, window.paths = play, paths
+    window.show()
+    yield window
+    if paths.task is not None:
+        qtbot.waitUntil(lambda: paths.task.done, timeout=30000)
+    window.close_project()
+
+
+def marked(window) -> tuple[set[int], set[int]]:
+    graph = window.canvas.graph
+    cards = {sid for sid, card in graph.cards.items() if card.marked}
+    arrows = {cid for cid, arrow in graph.arrows.items() if arrow.marked}
+    return cards, arrows
+
+
+def test_play_marks_current_scene_on_canvas(qtbot, window):
+    play = window.play
+    play.set_speed("Off")
+    story = window.session.load_story()
+    start = story.scene_by_key["boarding"]
+    assert marked(window) == ({start.id}, set())
+
+    play.time_out()
+
+    step = play.engine.steps[-1]
+    assert step.source.id == start.id
+    assert marked(window) == ({step.target.id}, {step.choice.id})
+
+
+def test_play_starts_from_canvas_selection(qtbot, window):
+    play = window.play
+    play.set_speed("Off")
+    car_deck = window.session.scenes.by_key("car_deck")
+
+    window.canvas.select_scene(car_deck.id)
+    qtbot.mouseClick(play.selection_button, Qt.MouseButton.LeftButton)
+
+    assert play.engine.scene.key == "car_deck"
+    assert play.title_label.text() == car_deck.title
+
+
+def test_sampled_path_marks_each_step(qtbot, window):
+    paths = window.paths
+    path = paths.sample(3)
+
+    for index, step in enumerate(path.steps):
+        paths.step_to(index)
+        expected_choices = {step.choice_id} if step.choice_id else set()
+        assert marked(window) == ({step.scene_id}, expected_choices)
+
+
+def test_compare_tints_canvas(qtbot, window):
+    paths = window.paths
+    paths.viewers_spin.setValue(500)
+
+    task = paths.compare()
+    qtbot.waitUntil(lambda: task.done, timeout=30000)
+
+    shares = paths.comparison.shares_a
+    cards = window.canvas.graph.cards
+    assert {sid: card.heat for sid, card in cards.items()} == pytest.approx(shares)
