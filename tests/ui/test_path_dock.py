@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 
 from author_studio.preview.sampler import PathReason, sample_path
 from author_studio.ui.path_dock import PathDock
-from tests.ui.fake_window import FakeWindow
 from tests.play_story import DOCK_TEEN_SCRIPT, build_harbour_story
+from tests.ui.fake_window import FakeWindow
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 
 from author_studio.domain.journey import StepHow
 from author_studio.ui.play_dock import PlayDock
-from tests.ui.fake_window import FakeWindow
 from tests.play_story import DOCK_SCRIPT, build_harbour_story
+from tests.ui.fake_window import FakeWindow
 
 
 @pytest.fixture
