@@ -10,6 +10,7 @@ from author_studio.domain.model import Persona
 from author_studio.preview.compare import compare_audiences
 from author_studio.preview.sampler import (
     PathReason,
+    PathSampler,
     explain_top_path,
     persona_top_paths,
     sample_path,
@@ -193,3 +194,15 @@ def test_compare_audience_without_personas(harbour):
 
     assert comparison.neutral == ("Kids",)
     assert comparison.shares_b[harbour.scenes["dock"].id] == 1.0
+
+
+def test_reseeded_sampler_matches_fresh_one(harbour):
+    story = harbour.session.load_story()
+    teen = persona(story, "Social teen")
+    sampler = PathSampler(story, teen, 0)
+    sampler.sample()
+
+    for seed in (5, 6, 5):
+        sampler.reseed(seed)
+
+        assert sampler.sample() == sample_path(story, teen, seed)

@@ -14,6 +14,7 @@ from author_studio.domain.journey import (
     StepHow,
     UnreadableStep,
 )
+from author_studio.domain.model import Choice, SceneKind
 from author_studio.domain.story import Story
 from author_studio.preview.engine import PlayEngine
 
@@ -102,8 +103,9 @@ def replay_journey(story: Story, journey: Journey) -> ReplayResult:
         logger.info("Journey %r cannot start: %s", journey.name, problem)
         return ReplayResult(journey, None, 0, broken, tuple(notes))
 
+    choices = {choice.id: choice for choice in story.choices}
     for number, step in enumerate(journey.steps, start=1):
-        reason = _apply_step(engine, step)
+        reason = _apply_step(engine, step, choices)
         if reason is not None:
             broken = JourneyBreak(number, step, reason)
             logger.info("Journey %r stops: %s", journey.name, broken.describe())
@@ -144,13 +146,15 @@ def _start_engine(
     return engine, ""
 
 
-def _apply_step(engine: PlayEngine, step: JourneyStep) -> str | None:
+def _apply_step(
+    engine: PlayEngine, step: JourneyStep, choices: dict[int, Choice]
+) -> str | None:
     """Apply one step; return why it does not fit, or None."""
     if isinstance(step, UnreadableStep):
         return f"the stored step cannot be read ({step.problem})."
     if isinstance(step, JourneyEdit):
         return _apply_edit(engine, step)
-    return _apply_choice(engine, step)
+    return _apply_choice(engine, step, choices.get(step.choice_id))
 
 
 def _apply_edit(engine: PlayEngine, step: JourneyEdit) -> str | None:
@@ -166,12 +170,13 @@ def _apply_edit(engine: PlayEngine, step: JourneyEdit) -> str | None:
     return None
 
 
-def _apply_choice(engine: PlayEngine, step: JourneyChoice) -> str | None:
+def _apply_choice(
+    engine: PlayEngine, step: JourneyChoice, choice: Choice | None
+) -> str | None:
     story = engine.story
     here = engine.scene
-    if here.kind.value == "ending":
+    if here.kind is SceneKind.ENDING:
         return f"the run already reached the ending {here.title!r}."
-    choice = next((c for c in story.choices if c.id == step.choice_id), None)
     if choice is None:
         return (
             f"the choice {step.label!r} from {step.source_key!r} to "

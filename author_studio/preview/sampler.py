@@ -160,6 +160,12 @@ class PathSampler(NaiveWalker):
     def pick(self, scene_id: int, offered: list[Choice]) -> Choice:
         return self.pick_with_reason(scene_id, offered)[0]
 
+    def reseed(self, seed: int) -> None:
+        """Start over with ``seed``, as a new sampler with that seed would, but
+        without compiling the story again."""
+        self.seed = seed
+        self.random.seed(seed)
+
     def sample(self, step_limit: int = DEFAULT_STEP_LIMIT) -> ViewerPath:
         scene_id = self.story.start.id
         state = dict(self.initial)
