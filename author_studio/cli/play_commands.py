@@ -23,6 +23,7 @@ from author_studio.preview.engine import (
     PlayError,
     RunStatus,
     Stop,
+    format_clock,
     format_value,
 )
 from author_studio.preview.replay import journey_from_run, replay_journey
@@ -258,7 +259,7 @@ def _print_stop(number: int, stop: Stop, *, show_text: bool) -> None:
     kind = f" · {scene.kind.value}" if scene.kind.value != "scene" else ""
     print(
         f"[{number}] {scene.title} ({scene.key}){kind} · "
-        f"{_clock(stop.text.duration_s)} · {stop.text.source_label}"
+        f"{format_clock(stop.text.duration_s)} · {stop.text.source_label}"
     )
     if show_text and stop.text.text.strip():
         for line in stop.text.text.strip().splitlines():
@@ -298,7 +299,7 @@ def _choice_line(offered) -> str:
 def _ending_line(engine: PlayEngine) -> str:
     count = len(engine.steps)
     choices = f"{count} choice" if count == 1 else f"{count} choices"
-    runtime = _clock(engine.elapsed_s + engine.text().duration_s)
+    runtime = format_clock(engine.elapsed_s + engine.text().duration_s)
     if engine.status == RunStatus.ENDED:
         return f"Ended at {engine.scene.title!r} after {choices}; runtime {runtime}."
     if engine.status == RunStatus.STUCK:
@@ -398,8 +399,3 @@ def run_journeys(args: argparse.Namespace) -> int:
             f"{audience}, saved {row['created_at']}"
         )
     return 0
-
-
-def _clock(seconds: float) -> str:
-    whole = round(seconds)
-    return f"{whole // 60}:{whole % 60:02d}"

@@ -584,3 +584,9 @@ def format_value(value: VariableValue) -> str:
         escaped = value.replace("\\", "\\\\").replace('"', '\\"')
         return f'"{escaped}"'
     return str(value)
+
+
+def format_clock(seconds: float) -> str:
+    """Write a duration as minutes and seconds, ``m:ss``."""
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"

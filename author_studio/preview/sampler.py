@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from author_studio.domain.expressions import ExpressionError, apply_effects
 from author_studio.domain.model import Audience, Choice, Persona, SceneKind
 from author_studio.domain.story import Story
+from author_studio.preview.engine import format_clock
 from author_studio.simulate import simulate
 from author_studio.simulate.compiled import compile_story, persona_tables
 from author_studio.simulate.naive import NaiveWalker
@@ -183,7 +184,7 @@ class PathSampler(NaiveWalker):
                         minutes = math.log1p(-draw) / math.log1p(-hazard)
                         watched = min(minutes * 60, duration)
                     detail = (
-                        f"Dropped off {_clock(watched)} into the scene (a "
+                        f"Dropped off {format_clock(watched)} into the scene (a "
                         f"{quit_chance:.0%} chance here for this persona)."
                     )
                     steps.append(
@@ -335,8 +336,3 @@ def _apply(walker: NaiveWalker, choice: Choice, state: dict) -> dict:
         with contextlib.suppress(ExpressionError):
             state = apply_effects([assignment], state)
     return state
-
-
-def _clock(seconds: float) -> str:
-    whole = round(seconds)
-    return f"{whole // 60}:{whole % 60:02d}"

@@ -12,17 +12,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
-    QProgressBar,
-    QPushButton,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -31,29 +27,22 @@ from PySide6.QtWidgets import (
 
 from author_studio.domain.errors import DomainError
 from author_studio.domain.journey import StepHow
-from author_studio.preview.engine import PlayEngine, RunStatus
+from author_studio.preview.engine import PlayEngine
 from author_studio.preview.replay import journey_from_run, replay_journey
 from author_studio.services.changes import ChangeNotice, Entity
 from author_studio.services.session import ProjectSession
+from author_studio.ui.choice_timer import ChoiceTimer
+from author_studio.ui.play_stage import PlayStage
 from author_studio.ui.play_widgets import (
-    ACCENT,
-    DANGER,
-    INK,
-    MUTED,
-    PAPER,
-    WARNING,
-    ChoiceList,
     JourneysPanel,
     NoticeRelay,
     VariablesTable,
-    heading_font,
+    make_button,
 )
-from author_studio.ui.screenplay import ScreenplayView
 
 logger = logging.getLogger(__name__)
 
 SPEEDS = {"1×": 1.0, "4×": 4.0, "Off": 0.0}
-TICK_MS = 40
 _STORY_ENTITIES = (
     Entity.SCENE,
     Entity.CHOICE,
@@ -77,14 +66,9 @@ class PlayDock(QDockWidget):
         self.engine: PlayEngine | None = None
         self._unsubscribe = None
         self._selected_scene_id = -1
-        self._speed = 1.0
-        self._paused = False
-        self._window_s: float | None = None
-        self.remaining_s: float | None = None
-        self._timer = QTimer(self)
-        self._timer.setInterval(TICK_MS)
-        self._timer.timeout.connect(self._tick)
-        self._clock = QElapsedTimer()
+        self.timer = ChoiceTimer(self)
+        self.timer.ticked.connect(self._update_timer_view)
+        self.timer.ran_out.connect(self.time_out)
         self._relay = NoticeRelay(self)
         self._relay.received.connect(self._on_changed)
         self._build()
@@ -101,7 +85,10 @@ class PlayDock(QDockWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(self._build_controls())
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self._build_stage())
+        self.stage = PlayStage()
+        self.stage.choice_clicked.connect(self.choose)
+        self.stage.timeout_requested.connect(self.time_out)
+        splitter.addWidget(self.stage)
         splitter.addWidget(self._build_tabs())
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 1)
@@ -114,11 +101,11 @@ class PlayDock(QDockWidget):
         self.audience_combo.setObjectName("audienceCombo")
         self.audience_combo.setToolTip("Whose variants to show")
         self.audience_combo.currentIndexChanged.connect(self._on_audience_picked)
-        self.start_button = _button(
+        self.start_button = make_button(
             "▶ Start", "startButton", "Play from the start scene"
         )
         self.start_button.clicked.connect(lambda: self.start())
-        self.selection_button = _button(
+        self.selection_button = make_button(
             "▶ From selection",
             "selectionButton",
             "Play from the scene selected on the canvas",
@@ -126,11 +113,13 @@ class PlayDock(QDockWidget):
         self.selection_button.clicked.connect(
             lambda: self.start(self._selected_scene_id)
         )
-        self.back_button = _button("◀ Back", "backButton", "Undo the last choice")
+        self.back_button = make_button("◀ Back", "backButton", "Undo the last choice")
         self.back_button.clicked.connect(self.back)
-        self.restart_button = _button("⟲ Restart", "restartButton", "Back to the start")
+        self.restart_button = make_button(
+            "⟲ Restart", "restartButton", "Back to the start"
+        )
         self.restart_button.clicked.connect(self.restart)
-        self.pause_button = _button("❚❚ Pause", "pauseButton", "Pause the timer")
+        self.pause_button = make_button("❚❚ Pause", "pauseButton", "Pause the timer")
         self.pause_button.setCheckable(True)
         self.pause_button.toggled.connect(self.set_paused)
         self.speed_combo = QComboBox()
@@ -161,69 +150,6 @@ class PlayDock(QDockWidget):
         rows.addLayout(top)
         rows.addLayout(moves)
         return rows
-
-    def _build_stage(self) -> QWidget:
-        stage = QFrame()
-        stage.setObjectName("playStage")
-        stage.setStyleSheet(
-            f"#playStage {{ background: {PAPER}; border: 1px solid #dcd9cf; "
-            "border-radius: 8px; }"
-        )
-        layout = QVBoxLayout(stage)
-        layout.setContentsMargins(22, 16, 22, 16)
-
-        self.title_label = QLabel()
-        self.title_label.setObjectName("sceneTitle")
-        self.title_label.setFont(heading_font(18))
-        self.title_label.setStyleSheet(f"color: {INK};")
-        self.meta_label = QLabel()
-        self.meta_label.setObjectName("sceneMeta")
-        self.meta_label.setStyleSheet(f"color: {MUTED};")
-        self.source_badge = QLabel()
-        self.source_badge.setObjectName("sourceBadge")
-        header = QHBoxLayout()
-        header.addWidget(self.title_label, 1)
-        header.addWidget(self.source_badge, 0, Qt.AlignmentFlag.AlignRight)
-        layout.addLayout(header)
-        layout.addWidget(self.meta_label)
-
-        self.script_view = ScreenplayView()
-        self.script_view.setObjectName("scriptView")
-        palette = self.script_view.palette()
-        palette.setColor(QPalette.ColorRole.Base, QColor(PAPER))
-        self.script_view.setPalette(palette)
-        self.script_view.setMinimumHeight(200)
-        layout.addWidget(self.script_view, 1)
-
-        self.banner = QLabel()
-        self.banner.setObjectName("endingBanner")
-        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.banner.setWordWrap(True)
-        self.banner.hide()
-        layout.addWidget(self.banner)
-
-        timer_row = QHBoxLayout()
-        self.timer_label = QLabel()
-        self.timer_label.setObjectName("timerLabel")
-        self.timer_label.setStyleSheet(f"color: {INK}; font-size: 10pt;")
-        self.timeout_button = _button(
-            "Let it run out", "timeoutButton", "Take the default choice now"
-        )
-        self.timeout_button.clicked.connect(self.time_out)
-        timer_row.addWidget(self.timer_label, 1)
-        timer_row.addWidget(self.timeout_button)
-        layout.addLayout(timer_row)
-        self.timer_bar = QProgressBar()
-        self.timer_bar.setObjectName("timerBar")
-        self.timer_bar.setRange(0, 1000)
-        self.timer_bar.setTextVisible(False)
-        self.timer_bar.setFixedHeight(8)
-        layout.addWidget(self.timer_bar)
-
-        self.choices = ChoiceList()
-        self.choices.choice_clicked.connect(self.choose)
-        layout.addWidget(self.choices)
-        return stage
 
     def _build_tabs(self) -> QTabWidget:
         tabs = QTabWidget()
@@ -330,22 +256,21 @@ class PlayDock(QDockWidget):
 
     def set_speed(self, speed: str | float) -> None:
         """Set the timer speed: a label of :data:`SPEEDS` or a factor (0 is off)."""
-        self._speed = SPEEDS[speed] if isinstance(speed, str) else float(speed)
-        label = next((k for k, v in SPEEDS.items() if v == self._speed), None)
+        factor = SPEEDS[speed] if isinstance(speed, str) else float(speed)
+        label = next((k for k, v in SPEEDS.items() if v == factor), None)
         if label is not None and self.speed_combo.currentText() != label:
             self.speed_combo.blockSignals(True)
             self.speed_combo.setCurrentText(label)
             self.speed_combo.blockSignals(False)
+        self.timer.set_speed(factor)
         self._update_timer_view()
-        self._run_timer()
 
     def set_paused(self, paused: bool) -> None:
-        self._paused = paused
         if self.pause_button.isChecked() != paused:
             self.pause_button.setChecked(paused)
         self.pause_button.setText("▶ Resume" if paused else "❚❚ Pause")
+        self.timer.set_paused(paused)
         self._update_timer_view()
-        self._run_timer()
 
     def set_audience(self, name: str | None) -> None:
         """Pick the audience by name (None for the base script); the run keeps its
@@ -491,74 +416,21 @@ class PlayDock(QDockWidget):
             self.session is not None and self._selected_scene_id != -1
         )
         if engine is None:
-            self.title_label.setText("No story open" if self.session is None else "")
-            self.meta_label.setText(message or "Open a project to play it.")
-            self.source_badge.setText("")
-            self.script_view.set_script("")
-            self.choices.set_offer(None)
-            self.banner.hide()
-            self._set_window(None)
+            title = "No story open" if self.session is None else ""
+            self.stage.show_empty(title, message or "Open a project to play it.")
+            self.timer.set_window(None)
+            self._update_timer_view()
             return
-        self._show_scene(message)
-        self.choices.set_offer(engine.offer(), enabled=not engine.finished)
-        self._show_banner()
+        self.stage.show_scene(engine, message)
         self.variables_table.set_variables(engine.story.variables)
         self.variables_table.show_state(engine.state, engine.start_state)
         self._show_path()
-        if not keep_timer or self._window_s != engine.offer().window_s:
-            self._set_window(None if engine.finished else engine.offer().window_s)
+        window_s = None if engine.finished else engine.offer().window_s
+        if not keep_timer or self.timer.window_s != window_s:
+            self.timer.set_window(window_s)
         self._update_timer_view()
         self._follow_on_canvas()
         self.scene_entered.emit(engine.scene.id)
-
-    def _show_scene(self, message: str | None) -> None:
-        engine = self.engine
-        scene, text = engine.scene, engine.text()
-        self.title_label.setText(scene.title)
-        parts = [scene.key, scene.kind.value, _clock(text.duration_s)]
-        parts.append(f"runtime so far {_clock(engine.elapsed_s)}")
-        meta = " · ".join(parts)
-        if message:
-            meta += f"\n{message}"
-        self.meta_label.setText(meta)
-        self.meta_label.setStyleSheet(f"color: {DANGER if message else MUTED};")
-        if text.is_base and text.audience is not None:
-            colour, label = WARNING, f"Base script · no {text.audience.name} variant"
-        elif text.is_base:
-            colour, label = MUTED, "Base script"
-        else:
-            colour, label = ACCENT, f"{text.audience.name} variant"
-        self.source_badge.setText(label)
-        self.source_badge.setToolTip(text.source_label)
-        self.source_badge.setStyleSheet(
-            f"color: white; background: {colour}; border-radius: 9px; "
-            "padding: 3px 10px; font-weight: bold;"
-        )
-        self.script_view.set_script(text.text)
-
-    def _show_banner(self) -> None:
-        engine = self.engine
-        status = engine.status
-        if status == RunStatus.PLAYING:
-            self.banner.hide()
-            return
-        runtime = _clock(engine.elapsed_s + engine.text().duration_s)
-        if status == RunStatus.ENDED:
-            count = len(engine.steps)
-            text = f"THE END — {engine.scene.title} · {count} choices · {runtime}"
-            colour = ACCENT
-        else:
-            text = (
-                f"Dead end: {engine.scene.title} is not an ending and offers no "
-                "choice. Add a choice or make it an ending."
-            )
-            colour = DANGER
-        self.banner.setText(text)
-        self.banner.setFont(heading_font(13))
-        self.banner.setStyleSheet(
-            f"color: white; background: {colour}; padding: 10px; border-radius: 6px;"
-        )
-        self.banner.show()
 
     def _show_path(self) -> None:
         self.path_list.clear()
@@ -589,84 +461,18 @@ class PlayDock(QDockWidget):
 
     # Timer.
 
-    def _set_window(self, window_s: float | None) -> None:
-        self._window_s = window_s
-        self.remaining_s = window_s
-        self._clock.restart()
-        self._run_timer()
-
-    def _run_timer(self) -> None:
-        running = self.remaining_s is not None and self._speed > 0 and not self._paused
-        if running and not self._timer.isActive():
-            self._clock.restart()
-            self._timer.start()
-        elif not running:
-            self._timer.stop()
-
-    def _tick(self) -> None:
-        if self.remaining_s is None:
-            self._timer.stop()
-            return
-        self.remaining_s -= self._clock.restart() / 1000.0 * self._speed
-        if self.remaining_s <= 0:
-            self._timer.stop()
-            self.remaining_s = 0.0
-            self.time_out()
-            return
-        self._update_timer_view()
-
     def _update_timer_view(self) -> None:
-        engine = self.engine
-        default = engine.offer().default if engine and not engine.finished else None
-        self.timeout_button.setVisible(default is not None)
-        if engine is None or engine.finished:
-            self.timer_label.setText("")
-            self.timer_bar.hide()
-            return
-        if default is None:
-            self.timer_label.setText("No default on offer: the run waits for a choice.")
-            self.timer_bar.hide()
-            return
-        label = default.choice.label
-        if self.remaining_s is None:
-            self.timer_label.setText(f"No choice window · default: {label}")
-            self.timer_bar.hide()
-            return
-        share = max(0.0, self.remaining_s / self._window_s)
-        self.timer_bar.show()
-        self.timer_bar.setValue(round(share * 1000))
-        colour = ACCENT if share > 0.5 else WARNING if share > 0.2 else DANGER
-        if self._speed == 0 or self._paused:
-            colour = "#b9b6ab"
-        self.timer_bar.setStyleSheet(
-            "QProgressBar { background: #e7e4da; border: none; border-radius: 4px; }"
-            f"QProgressBar::chunk {{ background: {colour}; border-radius: 4px; }}"
-        )
-        if self._speed == 0:
-            state = "timer off"
-        elif self._paused:
-            state = "paused"
-        else:
-            state = f"{self.remaining_s:.1f} s left"
-        self.timer_label.setText(f"{state} · then the default: {label}")
+        self.stage.show_timer(self.engine, self.timer)
+
+    @property
+    def remaining_s(self) -> float | None:
+        """Seconds left in the current choice window, or None when it waits."""
+        return self.timer.remaining_s
 
     def hideEvent(self, event) -> None:
-        if not self._paused:
-            self._timer.stop()
+        self.timer.set_suspended(True)
         super().hideEvent(event)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        self._run_timer()
-
-
-def _button(text: str, name: str, tip: str) -> QPushButton:
-    button = QPushButton(text)
-    button.setObjectName(name)
-    button.setToolTip(tip)
-    return button
-
-
-def _clock(seconds: float) -> str:
-    whole = round(seconds)
-    return f"{whole // 60}:{whole % 60:02d}"
+        self.timer.set_suspended(False)

@@ -310,3 +310,10 @@ def heading_font(point_size: int, bold: bool = True) -> QFont:
     font.setPointSize(point_size)
     font.setBold(bold)
     return font
+
+
+def make_button(text: str, name: str, tip: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setObjectName(name)
+    button.setToolTip(tip)
+    return button

@@ -36,24 +36,24 @@ def click(qtbot, widget) -> None:
 
 
 def choice_button(dock, harbour, name):
-    return dock.choices.buttons[harbour.choices[name].id]
+    return dock.stage.choices.buttons[harbour.choices[name].id]
 
 
 def test_dock_shows_variant_and_base_marks(dock, harbour):
     dock.set_audience("Teens")
 
-    assert dock.title_label.text() == "Dock"
-    assert dock.source_badge.text() == "Teens variant"
-    assert "MARA (17)" in dock.script_view.toPlainText()
+    assert dock.stage.title_label.text() == "Dock"
+    assert dock.stage.source_badge.text() == "Teens variant"
+    assert "MARA (17)" in dock.stage.script_view.toPlainText()
 
     dock.set_audience("Adults")
 
-    assert dock.source_badge.text() == "Base script · no Adults variant"
-    assert dock.script_view.script() == DOCK_SCRIPT
+    assert dock.stage.source_badge.text() == "Base script · no Adults variant"
+    assert dock.stage.script_view.script() == DOCK_SCRIPT
 
     dock.set_audience(None)
 
-    assert dock.source_badge.text() == "Base script"
+    assert dock.stage.source_badge.text() == "Base script"
 
 
 def test_playthrough_with_timeout_reaches_ending(qtbot, dock, harbour):
@@ -62,12 +62,13 @@ def test_playthrough_with_timeout_reaches_ending(qtbot, dock, harbour):
     click(qtbot, choice_button(dock, harbour, "ticket"))
     assert dock.engine.scene.key == "ticket_office"
     assert (
-        dock.timer_label.text() == "timer off · then the default: Board with the ticket"
+        dock.stage.timer_label.text()
+        == "timer off · then the default: Board with the ticket"
     )
-    click(qtbot, dock.timeout_button)
+    click(qtbot, dock.stage.timeout_button)
     click(qtbot, choice_button(dock, harbour, "talk"))
     click(qtbot, choice_button(dock, harbour, "follow"))
-    click(qtbot, dock.timeout_button)
+    click(qtbot, dock.stage.timeout_button)
 
     assert dock.engine.scene.key == "ending_truth"
     assert [step.how for step in dock.engine.steps] == [
@@ -77,10 +78,10 @@ def test_playthrough_with_timeout_reaches_ending(qtbot, dock, harbour):
         StepHow.CHOSEN,
         StepHow.TIMED_OUT,
     ]
-    assert dock.banner.isVisible()
-    assert dock.banner.text() == "THE END — The Truth · 5 choices · 2:55"
-    assert dock.choices.buttons == {}
-    assert not dock.timeout_button.isVisible()
+    assert dock.stage.banner.isVisible()
+    assert dock.stage.banner.text() == "THE END — The Truth · 5 choices · 2:55"
+    assert dock.stage.choices.buttons == {}
+    assert not dock.stage.timeout_button.isVisible()
     assert dock.path_list.count() == 6
     assert dock.path_list.item(1).text() == (
         "2. Ticket Office — window ran out, default “Board with the ticket”"
@@ -101,7 +102,7 @@ def test_running_timer_takes_default(qtbot, dock, harbour):
 
 def test_pause_stops_countdown(qtbot, dock, harbour):
     dock.set_speed("1×")
-    assert dock.timer_bar.isVisible()
+    assert dock.stage.timer_bar.isVisible()
     qtbot.wait(150)
     running = dock.remaining_s
     assert running < 8
@@ -111,7 +112,7 @@ def test_pause_stops_countdown(qtbot, dock, harbour):
     qtbot.wait(200)
 
     assert dock.remaining_s == paused_at
-    assert dock.timer_label.text() == "paused · then the default: Board the ferry"
+    assert dock.stage.timer_label.text() == "paused · then the default: Board the ferry"
     assert dock.engine.scene.key == "dock"
     click(qtbot, dock.pause_button)
     qtbot.waitUntil(lambda: dock.remaining_s < paused_at, timeout=2000)
@@ -120,13 +121,13 @@ def test_pause_stops_countdown(qtbot, dock, harbour):
 def test_back_and_restart(qtbot, dock, harbour):
     assert not dock.back_button.isEnabled()
     click(qtbot, choice_button(dock, harbour, "ticket"))
-    click(qtbot, dock.timeout_button)
+    click(qtbot, dock.stage.timeout_button)
     assert dock.engine.state["has_ticket"] is True
 
     click(qtbot, dock.back_button)
 
     assert dock.engine.scene.key == "ticket_office"
-    assert dock.title_label.text() == "Ticket Office"
+    assert dock.stage.title_label.text() == "Ticket Office"
 
     click(qtbot, dock.restart_button)
 
@@ -137,7 +138,7 @@ def test_back_and_restart(qtbot, dock, harbour):
 
 
 def test_variable_edit_recomputes_offer(qtbot, dock, harbour):
-    click(qtbot, dock.timeout_button)
+    click(qtbot, dock.stage.timeout_button)
     talk = choice_button(dock, harbour, "talk")
     assert not talk.isEnabled()
 
@@ -176,7 +177,7 @@ def test_start_from_canvas_selection(qtbot, dock, harbour):
 
 
 def test_story_edit_updates_open_run(qtbot, dock, harbour):
-    click(qtbot, dock.timeout_button)
+    click(qtbot, dock.stage.timeout_button)
 
     harbour.session.choices.update(harbour.choices["stay"].id, label="Lean on the rail")
 
@@ -192,7 +193,7 @@ def test_story_edit_updates_open_run(qtbot, dock, harbour):
 
 def test_journey_breaks_after_edit(qtbot, dock, harbour):
     click(qtbot, choice_button(dock, harbour, "ticket"))
-    click(qtbot, dock.timeout_button)
+    click(qtbot, dock.stage.timeout_button)
     click(qtbot, choice_button(dock, harbour, "talk"))
     dock.journeys.name_edit.setText("Stranger")
     click(qtbot, dock.journeys.save_button)
@@ -214,7 +215,7 @@ def test_journey_breaks_after_edit(qtbot, dock, harbour):
 
 def test_journey_replay_restores_audience(qtbot, dock, harbour):
     dock.set_audience("Teens")
-    click(qtbot, dock.timeout_button)
+    click(qtbot, dock.stage.timeout_button)
     dock.save_journey("Teen board")
     dock.set_audience(None)
     click(qtbot, dock.restart_button)
@@ -228,7 +229,7 @@ def test_journey_replay_restores_audience(qtbot, dock, harbour):
 
 def test_duplicate_journey_offers_replace(qtbot, dock, harbour):
     dock.save_journey("Same")
-    click(qtbot, dock.timeout_button)
+    click(qtbot, dock.stage.timeout_button)
 
     assert not dock.save_journey("Same")
     assert not dock.journeys.replace_button.isHidden()

@@ -65,7 +65,7 @@ def test_play_starts_from_canvas_selection(qtbot, window):
     qtbot.mouseClick(play.selection_button, Qt.MouseButton.LeftButton)
 
     assert play.engine.scene.key == "car_deck"
-    assert play.title_label.text() == car_deck.title
+    assert play.stage.title_label.text() == car_deck.title
 
 
 def test_sampled_path_marks_each_step(qtbot, window):
