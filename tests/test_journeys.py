@@ -238,3 +238,18 @@ def test_save_rejects_empty_name(harbour):
     with pytest.raises(ValidationError, match="journey name is empty"):
         harbour.session.journeys.save(journey_from_run(engine, "   "))
     assert harbour.session.journeys.list() == []
+
+
+def test_replay_stops_when_effects_fail(harbour):
+    harbour.session.journeys.save(journey_from_run(play_to_truth(harbour), "Trust"))
+    harbour.session.choices.update(
+        harbour.choices["talk"].id, effects="trust = trust / 0"
+    )
+
+    result = replay_journey(
+        harbour.session.load_story(), harbour.session.journeys.by_name("Trust")
+    )
+
+    assert result.broken.step_number == 4
+    assert result.engine.scene.key == "deck"
+    assert "cannot be applied: Column 15: division by zero" in result.broken.reason

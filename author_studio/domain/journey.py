@@ -2,7 +2,7 @@
 
 A journey stores each choice by id and also by what the writer saw (the source
 scene key, the label and the target key), so that a replay against an edited graph
-can say which step no longer fits and why.
+can report which step no longer fits and why.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from author_studio.domain.model import VariableValue
 
 
 class StepHow(enum.StrEnum):
-    """How the viewer left a scene."""
+    """The way the viewer left a scene: a choice, or the window running out."""
 
     CHOSEN = "chosen"
     # The choice window ran out and the default choice was taken.

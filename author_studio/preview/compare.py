@@ -60,9 +60,11 @@ def audience_personas(story: Story, audience: Audience) -> tuple[list[Persona], 
 def audience_visit_shares(
     story: Story, audience: Audience, viewers: int, seed: int
 ) -> tuple[dict[int, float], bool]:
-    """Simulate ``viewers`` viewers for each persona of ``audience``; return the
-    visit share of every scene id (visits per viewer, capped at 1) and whether a
-    neutral persona stood in."""
+    """Simulate ``viewers`` viewers for each persona of ``audience``.
+
+    Returns the visit share of every scene id (visits per viewer, capped at 1) and
+    whether a neutral persona replaced missing personas.
+    """
     personas, neutral = audience_personas(story, audience)
     only = dataclasses.replace(story, personas=personas)
     result = simulate(only, viewers, seed, exact=False)

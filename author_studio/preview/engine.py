@@ -1,6 +1,6 @@
 """A headless play engine: runs a story the way a viewer would see it.
 
-The engine holds the current scene and the story state. It shows the text the
+The engine keeps the current scene and the story state. It shows the text the
 viewer would get (the approved variant for the chosen audience, or the base script),
 offers the choices whose conditions hold, and applies a choice's effects when it is
 taken. Every move is recorded with how it was taken, so that the path can be undone
@@ -53,7 +53,7 @@ class RunStatus:
 
 @dataclass(frozen=True)
 class SceneText:
-    """The text one audience sees for one scene."""
+    """The text shown to one audience for one scene."""
 
     scene: Scene
     text: str
@@ -169,8 +169,8 @@ class _Position:
 
 
 def scene_text(story: Story, scene: Scene, audience: Audience | None) -> SceneText:
-    """Return what ``audience`` sees of ``scene``: its approved variant, or the
-    base script when there is none (or no audience)."""
+    """Return the text of ``scene`` for ``audience``: its approved variant, or
+    the base script when there is no variant or no audience."""
     variant = (
         story.approved_variant(scene.id, audience.id) if audience is not None else None
     )
@@ -329,7 +329,7 @@ class PlayEngine:
         return scene_text(self.story, scene, self.audience)
 
     def offer(self) -> Offer:
-        """The current scene's choices, evaluated against the current state.
+        """Return the current scene's choices, evaluated against the current state.
 
         An ending offers nothing, even if choices leave it.
         """
@@ -342,8 +342,8 @@ class PlayEngine:
     def choose(self, choice_id: int, how: StepHow = StepHow.CHOSEN) -> PlayStep:
         """Take the choice ``choice_id`` of the current scene and apply its effects.
 
-        Raises PlayError when the run has ended or the choice is not on offer, and
-        when its effects cannot be applied; the run then stays where it was.
+        Raises PlayError when the run has ended, the choice is not on offer, or its
+        effects cannot be applied. The run then stays where it was.
         """
         if self.scene.kind is SceneKind.ENDING:
             raise PlayError(
@@ -485,7 +485,7 @@ class PlayEngine:
 
     def history(self) -> list[Stop]:
         """Return every scene of the run with the offer it had and the step taken
-        from it; the last stop is the current scene, with no step."""
+        from it. The last stop is the current scene, which has no step."""
         stops = [
             Stop(
                 step.source,

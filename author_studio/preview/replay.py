@@ -57,7 +57,7 @@ def _edit_steps(engine: PlayEngine, scene_key: str, edits) -> list[JourneyEdit]:
 
 @dataclass(frozen=True)
 class JourneyBreak:
-    """Where a replay stopped and why."""
+    """The step at which a replay stopped, and the reason."""
 
     # 1-based position in the journey's steps; 0 when the journey cannot start.
     step_number: int
@@ -177,6 +177,7 @@ def _apply_choice(
     here = engine.scene
     if here.kind is SceneKind.ENDING:
         return f"the run already reached the ending {here.title!r}."
+
     if choice is None:
         return (
             f"the choice {step.label!r} from {step.source_key!r} to "
@@ -195,6 +196,7 @@ def _apply_choice(
             f"the choice {choice.label!r} now leads to {target.key!r} instead of "
             f"{step.target_key!r}."
         )
+
     offered = engine.offer().by_choice_id(choice.id)
     if offered is None or not offered.on_offer:
         why = offered.blocked if offered else "it is not offered"
@@ -207,10 +209,9 @@ def _apply_choice(
                 f"the window ran out here and took {step.label!r}, but the default "
                 f"on offer is now {now}."
             )
-        engine.time_out()
-        return None
+
     try:
-        engine.choose(choice.id)
+        engine.choose(choice.id, step.how)
     except DomainError as error:
         return str(error)
     return None

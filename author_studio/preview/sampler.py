@@ -33,7 +33,7 @@ DEFAULT_STEP_LIMIT = 1000
 
 
 class PathReason(enum.StrEnum):
-    """Why a viewer left a scene the way they did."""
+    """The reason a viewer left a scene the way they did."""
 
     CHOSEN = "chosen"
     TIMED_OUT = "timed_out"
@@ -83,7 +83,10 @@ class ViewerPath:
         return [step.choice_id for step in self.steps if step.choice_id is not None]
 
     def describe(self, story: Story) -> str:
-        keys = [story.scene_by_id[scene_id].key for scene_id in self.scene_ids]
+        keys = []
+        for scene_id in self.scene_ids:
+            scene = story.scene_by_id.get(scene_id)
+            keys.append(scene.key if scene is not None else "(deleted scene)")
         return " → ".join(keys) + f" ({_OUTCOME_WORDS[self.outcome]})"
 
 

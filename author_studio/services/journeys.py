@@ -1,6 +1,6 @@
 """The journey service: named played paths stored in the project file.
 
-The ``steps`` JSON column holds a list whose first entry describes how the run
+The ``steps`` JSON column contains a list whose first entry describes how the run
 began (``{"kind": "start", "scene_key": ..., "audience": ...}``) and whose other
 entries are the steps themselves. The start entry keeps the names that the
 ``start_scene_id`` and ``audience_id`` columns lose when that scene or audience is

@@ -116,6 +116,7 @@ class PathDock(QDockWidget):
         row.addWidget(self.seed_spin)
         form.addRow(row)
         layout.addLayout(form)
+
         buttons = QHBoxLayout()
         self.run_button = QPushButton("Simulate top paths")
         self.run_button.setObjectName("runPathsButton")
@@ -127,11 +128,13 @@ class PathDock(QDockWidget):
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.sample_button)
         layout.addLayout(buttons)
+
         self.status_label = QLabel("")
         self.status_label.setObjectName("pathStatus")
         self.status_label.setWordWrap(True)
         self.status_label.setStyleSheet(f"color: {MUTED};")
         layout.addWidget(self.status_label)
+
         self.paths_list = QListWidget()
         self.paths_list.setObjectName("pathsList")
         self.paths_list.setWordWrap(True)
@@ -299,18 +302,17 @@ class PathDock(QDockWidget):
             self.paths_list.addItem(
                 QListWidgetItem(f"{share:6.1%}   {path.describe(self.story)}")
             )
-        kept = len(result.top_paths)
-        self.status_label.setText(
+        summary = (
             f"{result.viewers} viewers, seed {result.seed}: the {len(paths)} most "
-            f"frequent paths"
-            + (
-                ""
-                if len(paths) == kept
-                else f" ({kept - len(paths)} "
-                "left out: their choice sequence was not kept)"
-            )
-            + ". Pick one to step through it."
+            "frequent paths"
         )
+        left_out = len(result.top_paths) - len(paths)
+        if left_out:
+            summary += (
+                f" ({left_out} left out: the run kept no choice sequence for them, "
+                "or they no longer fit the story)"
+            )
+        self.status_label.setText(f"{summary}. Pick one to step through it.")
         if paths:
             self.paths_list.setCurrentRow(0)
 
@@ -323,9 +325,9 @@ class PathDock(QDockWidget):
         seed = self.seed_spin.value() if seed is None else seed
         sampler = self._samplers.get(persona.id)
         if sampler is None:
-            # NOTE: building a sampler compiles the story in the GUI thread, about
-            # 1.3 s at 10,000 scenes (benchmarks/play_benchmark.py); later samples
-            # of the same persona reuse it until the story changes.
+            # NOTE: building a sampler compiles the story in the GUI thread. That
+            # took 1.3 to 2.2 s at 10,000 scenes (benchmarks/play_benchmark.py).
+            # Later samples of the same persona reuse it until the story changes.
             sampler = PathSampler(self.story, persona, seed)
             self._samplers[persona.id] = sampler
         sampler.reseed(seed)
@@ -427,6 +429,7 @@ class PathDock(QDockWidget):
         self.compare_table.setHorizontalHeaderLabels(
             ["Scene", comparison.audience_a.name, comparison.audience_b.name, "A − B"]
         )
+
         note = ""
         if comparison.neutral:
             note = (
@@ -437,6 +440,7 @@ class PathDock(QDockWidget):
             f"Visit share per scene, {comparison.viewers} viewers per persona, seed "
             f"{comparison.seed}; the largest differences first.{note}"
         )
+
         heat_a, heat_b = self.heat_buttons.buttons()[:2]
         heat_a.setText(comparison.audience_a.name)
         heat_b.setText(comparison.audience_b.name)

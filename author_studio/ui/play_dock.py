@@ -101,6 +101,10 @@ class PlayDock(QDockWidget):
         self.audience_combo.setObjectName("audienceCombo")
         self.audience_combo.setToolTip("Whose variants to show")
         self.audience_combo.currentIndexChanged.connect(self._on_audience_picked)
+        self.audience_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToContents
+        )
+
         self.start_button = make_button(
             "▶ Start", "startButton", "Play from the start scene"
         )
@@ -119,6 +123,7 @@ class PlayDock(QDockWidget):
             "⟲ Restart", "restartButton", "Back to the start"
         )
         self.restart_button.clicked.connect(self.restart)
+
         self.pause_button = make_button("❚❚ Pause", "pauseButton", "Pause the timer")
         self.pause_button.setCheckable(True)
         self.pause_button.toggled.connect(self.set_paused)
@@ -127,9 +132,7 @@ class PlayDock(QDockWidget):
         self.speed_combo.addItems(list(SPEEDS))
         self.speed_combo.setToolTip("How fast choice windows run down; Off stops them")
         self.speed_combo.currentTextChanged.connect(self.set_speed)
-        self.audience_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToContents
-        )
+
         top = QHBoxLayout()
         top.addWidget(QLabel("Audience"))
         top.addWidget(self.audience_combo, 1)
@@ -137,6 +140,7 @@ class PlayDock(QDockWidget):
         top.addWidget(QLabel("Timer"))
         top.addWidget(self.speed_combo)
         top.addWidget(self.pause_button)
+
         moves = QHBoxLayout()
         for widget in (
             self.start_button,
@@ -146,6 +150,7 @@ class PlayDock(QDockWidget):
         ):
             moves.addWidget(widget)
         moves.addStretch(1)
+
         rows = QVBoxLayout()
         rows.addLayout(top)
         rows.addLayout(moves)

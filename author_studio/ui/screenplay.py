@@ -1,10 +1,11 @@
 """Render scene scripts as screenplay pages in Qt rich text.
 
-Scripts are plain text written in the usual screenplay conventions, which Fountain
-writes down: a scene heading starts with ``INT.`` or ``EXT.``, a character cue is a
-line in capitals followed by dialogue, a parenthetical is a line in brackets under
-the cue, and a transition is a capitalised line ending in ``TO:``. Everything else
-is action. The renderer only lays the text out and never changes it.
+Scripts are plain text in the usual screenplay conventions, as the Fountain
+format writes them down. A scene heading starts with ``INT.`` or ``EXT.``. A
+character cue is a line in capitals followed by dialogue, and a parenthetical is a
+line in brackets under the cue. A transition is a capitalised line ending in
+``TO:``. Everything else is action. The renderer only lays the text out and never
+changes it.
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ def screenplay_html(
             after_blank = True
             continue
         style = _style(kind, width * scale)
-        # Blank lines separate blocks; Qt drops empty paragraphs, so a gap above
-        # the next block stands in for them.
+        # Blank lines separate blocks, but Qt drops empty paragraphs, so the next
+        # block gets a gap above it instead.
         style += " margin-top:12px;" if after_blank else " margin-top:0px;"
         after_blank = False
         parts.append(f'<p style="{style}">{html.escape(line)}</p>')
