@@ -100,6 +100,7 @@ class PlayStage(QFrame):
 
         self.choices = ChoiceList()
         self.choices.choice_clicked.connect(self.choice_clicked)
+        self.choices.add_number_keys(self)
         layout.addWidget(self.choices)
 
     def show_empty(self, title: str, message: str) -> None:

@@ -56,7 +56,7 @@ class NoticeRelay(QObject):
 
 
 class ChoiceList(QWidget):
-    """The choices on offer as numbered buttons; keys 1 to 9 press them.
+    """The choices on offer as numbered buttons.
 
     With ``show_blocked`` the choices whose condition fails are listed too,
     disabled, with the reason under them.
@@ -73,12 +73,6 @@ class ChoiceList(QWidget):
         self.setStyleSheet(CHOICE_STYLE)
         self.show_blocked = True
         self.buttons: dict[int, QPushButton] = {}
-        self._shortcuts: list[QShortcut] = []
-        for number in range(1, 10):
-            shortcut = QShortcut(QKeySequence(str(number)), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(lambda n=number: self._press_number(n))
-            self._shortcuts.append(shortcut)
         self._offer: Offer | None = None
 
     def set_offer(self, offer: Offer | None, enabled: bool = True) -> None:
@@ -121,7 +115,16 @@ class ChoiceList(QWidget):
             )
             self._layout.addWidget(reason)
 
-    def _press_number(self, number: int) -> None:
+    def add_number_keys(self, owner: QWidget) -> None:
+        """Let keys 1 to 9 press the numbered choices while the focus is inside
+        ``owner``. Text fields keep their digits, because Qt gives a focused
+        editor the key before any shortcut."""
+        for number in range(1, 10):
+            shortcut = QShortcut(QKeySequence(str(number)), owner)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda n=number: self.press_number(n))
+
+    def press_number(self, number: int) -> None:
         offered = self._offer.by_number(number) if self._offer else None
         button = self.buttons.get(offered.choice.id) if offered else None
         if button is not None and button.isEnabled():

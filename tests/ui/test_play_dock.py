@@ -237,3 +237,25 @@ def test_duplicate_journey_offers_replace(qtbot, dock, harbour):
 
     assert harbour.session.journeys.by_name("Same").choice_count == 1
     assert dock.journeys.replace_button.isHidden()
+
+
+def test_number_key_takes_choice(qtbot, dock, harbour):
+    dock.stage.script_view.setFocus()
+    qtbot.waitUntil(dock.stage.script_view.hasFocus)
+
+    qtbot.keyClick(dock.stage.script_view, Qt.Key.Key_2)
+
+    assert dock.engine.scene.key == "ticket_office"
+
+
+def test_number_key_in_value_editor_stays_text(qtbot, dock, harbour):
+    editor = dock.variables_table.editors["trust"]
+    editor.setFocus()
+    qtbot.waitUntil(editor.hasFocus)
+    editor.selectAll()
+
+    qtbot.keyClick(editor.lineEdit(), Qt.Key.Key_2)
+    qtbot.keyClick(editor.lineEdit(), Qt.Key.Key_Return)
+
+    assert dock.engine.scene.key == "dock"
+    assert dock.engine.state["trust"] == 2
