@@ -66,3 +66,14 @@ def test_keyword_cannot_name_a_variable(session) -> None:
     with pytest.raises(ValidationError) as info:
         session.variables.create(Variable("not", VariableType.BOOL, False))
     assert info.value.field == "name"
+
+
+def test_bulk_create_checks_expressions(session) -> None:
+    start = session.scenes.start()
+    deck = session.scenes.create(Scene(key="", title="Deck"))
+    good = Choice(start.id, deck.id, "Go", condition="trust > 0")
+    bad = Choice(start.id, deck.id, "Jump", effects="trust += true")
+    with pytest.raises(ValidationError) as info:
+        session.choices.create_many([good, bad])
+    assert info.value.field == "effects"
+    assert session.choices.list() == []

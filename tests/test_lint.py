@@ -3,6 +3,11 @@ that must not."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pytest
+
 from author_studio.analysis import Severity, has_errors, lint
 from author_studio.domain.model import (
     Audience,
@@ -12,7 +17,10 @@ from author_studio.domain.model import (
     Variant,
     VariantStatus,
 )
+from author_studio.services.session import ProjectSession
 from tests.builders import make_story
+
+SAMPLE_PROJECTS = Path(__file__).resolve().parent.parent / "sample_projects"
 
 
 def codes(story) -> list[str]:
@@ -158,6 +166,11 @@ def test_possible_condition_is_not_reported() -> None:
     assert "impossible-condition" not in codes(
         counter_story("trust >= 1 and trust < 2")
     )
+
+
+def test_arithmetic_condition_that_can_hold_is_not_reported() -> None:
+    assert "impossible-condition" not in codes(counter_story("trust * 2 > 7"))
+    assert "impossible-condition" not in codes(counter_story("trust - 3 > 1"))
 
 
 def test_contradiction_on_one_variable_is_proven() -> None:
@@ -328,3 +341,18 @@ def test_findings_are_sorted_errors_first() -> None:
     severities = [f.severity for f in lint(story)]
     assert severities == sorted(severities, key=lambda s: s.rank)
     assert severities[0] is Severity.ERROR
+
+
+def test_sample_project_lints_without_errors(tmp_path) -> None:
+    shipped = SAMPLE_PROJECTS / "night_ferry.authorstudio"
+    if not shipped.exists():
+        pytest.skip(f"the sample project {shipped} is not present")
+    copy = tmp_path / shipped.name
+    shutil.copyfile(shipped, copy)
+    session = ProjectSession.open(copy)
+    try:
+        findings = lint(session.load_story())
+    finally:
+        session.close()
+    errors = [f.message for f in findings if f.severity is Severity.ERROR]
+    assert errors == []

@@ -70,6 +70,10 @@ def test_every_entity_round_trips(session: ProjectSession) -> None:
             y=-20.0,
         )
     )
+    # Conditions and effects are type-checked, so the variable comes first.
+    variable = session.variables.create(
+        Variable(name="brave", type=VariableType.BOOL, initial=True, description="d")
+    )
     choice = session.choices.create(
         Choice(
             source_id=start.id,
@@ -81,9 +85,6 @@ def test_every_entity_round_trips(session: ProjectSession) -> None:
             is_default=True,
             tags=["risk"],
         )
-    )
-    variable = session.variables.create(
-        Variable(name="brave", type=VariableType.BOOL, initial=True, description="d")
     )
     audience = session.audiences.create(
         Audience(

@@ -8,7 +8,7 @@ over a topological order. With cycles, a path may visit each scene at most
 path that leaves a component can never return to it, so the bounded walks inside
 each component are enumerated once per entry scene and combined by dynamic
 programming over the condensation. The enumeration stops after ``max_work``
-steps; the result then says it is a lower bound.
+steps; the result is then marked as a lower bound.
 
 Counts are Python ints because they grow exponentially with the depth of the
 story.
@@ -60,7 +60,7 @@ class _Paths:
         self.sum_points += other.sum_points
 
     def then(self, other: _Paths) -> _Paths:
-        """Every piece of ``self`` followed by every piece of ``other``."""
+        """Return every piece of ``self`` followed by every piece of ``other``."""
         if not self.count or not other.count:
             return _Paths()
         return _Paths(

@@ -29,6 +29,7 @@ with the 1-based column.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -367,7 +368,16 @@ class _Parser:
 
 
 def parse_condition(text: str) -> Expr:
-    """Parse a condition; empty or blank text is the literal ``true``."""
+    """Parse a condition; empty or blank text is the literal ``true``.
+
+    Results are cached by text, because a story repeats the same conditions
+    many times; the tree is immutable, so sharing it is safe.
+    """
+    return _parse_condition(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_condition(text: str) -> Expr:
     if not text.strip():
         return TRUE
     parser = _Parser(text)
@@ -378,7 +388,12 @@ def parse_condition(text: str) -> Expr:
 
 def parse_effects(text: str) -> list[Assignment]:
     """Parse effects: assignments separated by ``;``. Empty parts are skipped, so
-    a trailing ``;`` is accepted."""
+    a trailing ``;`` is accepted. Each call returns a new list."""
+    return list(_parse_effects(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_effects(text: str) -> tuple[Assignment, ...]:
     parser = _Parser(text)
     assignments: list[Assignment] = []
     while parser.current.kind != "end":
@@ -388,7 +403,7 @@ def parse_effects(text: str) -> list[Assignment]:
         assignments.append(parser.assignment())
         if parser.current.kind != "end":
             parser.expect_op(";", "between two effects")
-    return assignments
+    return tuple(assignments)
 
 
 # --- type checking ----------------------------------------------------------------

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from author_studio.domain import expressions, validation
 from author_studio.domain.errors import ConflictError, NotFoundError, ValidationError
-from author_studio.domain.model import Choice, Scene, SceneKind
+from author_studio.domain.model import Choice, Scene, SceneKind, Variable
 from author_studio.services.base import EntityService
 from author_studio.services.changes import Action, ChangeCollector, Entity
 from author_studio.store import convert
@@ -314,25 +314,7 @@ class ChoiceService(EntityService[Choice, ChoiceRow]):
                     f"The choice {record.label!r} points to a missing {end} scene "
                     f"(id {scene_id}); pick an existing scene."
                 )
-        if not (record.condition.strip() or record.effects.strip()):
-            return
-        variables = [
-            convert.variable_from_row(row) for row in db.exec(select(VariableRow))
-        ]
-        try:
-            expressions.check_condition(record.condition, variables)
-        except expressions.ExpressionError as error:
-            raise ValidationError(
-                f"Invalid condition at column {error.column}: {error.problem}.",
-                field="condition",
-            ) from error
-        try:
-            expressions.check_effects(record.effects, variables)
-        except expressions.ExpressionError as error:
-            raise ValidationError(
-                f"Invalid effects at column {error.column}: {error.problem}.",
-                field="effects",
-            ) from error
+        self.check_expressions(db, record)
 
     def after_write(
         self, db: Session, row: ChoiceRow, changes: ChangeCollector
@@ -361,8 +343,11 @@ class ChoiceService(EntityService[Choice, ChoiceRow]):
         with self._session.write() as (db, changes):
             scene_ids = {r.source_id for r in records} | {r.target_id for r in records}
             found = set(db.exec(select(SceneRow.id))) & scene_ids
+            variables = [
+                convert.variable_from_row(row) for row in db.exec(select(VariableRow))
+            ]
             for record in records:
-                self.check_expressions(db, record)
+                self.check_expressions(db, record, variables)
                 for end, scene_id in (
                     ("source", record.source_id),
                     ("target", record.target_id),
@@ -403,10 +388,32 @@ class ChoiceService(EntityService[Choice, ChoiceRow]):
                 db.add(row)
                 changes.add(Entity.CHOICE, Action.UPDATED, row.id)
 
-    def check_expressions(self, db: Session, record: Choice) -> None:
-        """Validate the condition and effects against the project's variables."""
-        # TODO: parse and type-check conditions and effects once the story-state
-        # expression language exists; until then they are stored as typed.
+    def check_expressions(
+        self, db: Session, record: Choice, variables: list[Variable] | None = None
+    ) -> None:
+        """Parse and type-check the condition and effects against the project's
+        variables (read from ``db`` unless given); raise ValidationError naming
+        the field, with the column and the problem."""
+        if not (record.condition.strip() or record.effects.strip()):
+            return
+        if variables is None:
+            variables = [
+                convert.variable_from_row(row) for row in db.exec(select(VariableRow))
+            ]
+        try:
+            expressions.check_condition(record.condition, variables)
+        except expressions.ExpressionError as error:
+            raise ValidationError(
+                f"Invalid condition at column {error.column}: {error.problem}.",
+                field="condition",
+            ) from error
+        try:
+            expressions.check_effects(record.effects, variables)
+        except expressions.ExpressionError as error:
+            raise ValidationError(
+                f"Invalid effects at column {error.column}: {error.problem}.",
+                field="effects",
+            ) from error
 
     def restore(self, choices: Iterable[Choice]) -> None:
         """Insert choices again with their original ids (undo of a delete)."""
