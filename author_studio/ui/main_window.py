@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
             self.actions.story_menu.addAction(action)
             self.actions.project_actions.append(action)
 
+        self._build_context_menu()
         self._wire()
         self.resize(1440, 900)
         self._restore_settings()
@@ -121,6 +122,30 @@ class MainWindow(QMainWindow):
         self._panels.append(dock)
         if hasattr(dock, "set_session") and self.session is not None:
             dock.set_session(self.session)
+
+    def _build_context_menu(self) -> None:
+        actions = self.actions
+        self.canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        separator = QAction(self)
+        separator.setSeparator(True)
+        second = QAction(self)
+        second.setSeparator(True)
+        self.canvas.addActions(
+            [
+                actions.add_scene,
+                actions.set_start,
+                actions.duplicate,
+                actions.copy,
+                actions.paste,
+                actions.delete,
+                separator,
+                actions.layout_selection,
+                actions.auto_layout,
+                second,
+                actions.fit,
+                actions.fit_selection,
+            ]
+        )
 
     def _wire(self) -> None:
         canvas = self.canvas

@@ -17,6 +17,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -115,7 +116,8 @@ class OutlineModel(QAbstractTableModel):
         ):
             return KIND_COLOURS[scene.kind]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{scene.title} ({scene.kind.value})\n{scene.synopsis}".strip()
+            heading = f"{scene.title} ({scene.key}, {scene.kind.value})"
+            return f"{heading}\n{scene.synopsis}".strip()
         return None
 
     def row_of(self, scene_id: int) -> int:
@@ -181,6 +183,20 @@ class OutlineDock(QDockWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(2, 90)
+        # The key stays searchable and shows in the tooltip, so the title gets
+        # the room. The header's context menu shows or hides each column.
+        self.table.setColumnHidden(2, True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for column, name in enumerate(COLUMNS):
+            if column == TITLE_COLUMN:
+                continue
+            toggle = QAction(f"Show {name if name != '#' else 'story order'}", header)
+            toggle.setCheckable(True)
+            toggle.setChecked(not self.table.isColumnHidden(column))
+            toggle.toggled.connect(
+                lambda shown, c=column: self.table.setColumnHidden(c, not shown)
+            )
+            header.addAction(toggle)
         self.table.clicked.connect(self._clicked)
         self.table.activated.connect(self._clicked)
 
@@ -199,8 +215,8 @@ class OutlineDock(QDockWidget):
         self.model.load(session.load_story() if session else None)
 
     def apply_notice(self, notice: ChangeNotice) -> None:
-        # TODO: reload only the rows the notice names; the full reload reads the
-        # whole story (about 0.3 s at 10,000 scenes) after each scene or choice edit.
+        # TODO: reload only the rows the notice names. The full reload reads the
+        # whole story after each scene or choice edit, which grows with the project.
         if self._session is None or notice.is_only_layout():
             return
         if notice.touches(Entity.SCENE, Entity.CHOICE):

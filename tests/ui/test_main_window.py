@@ -239,3 +239,44 @@ def test_screenshot_of_window(window, tmp_path):
     }
     assert len(colours) > 10
     assert out.stat().st_size > 20_000
+
+
+def test_selection_highlights_in_and_out(window):
+    graph = window.canvas.graph
+    market = next(c for c in graph.cards.values() if c.record.key == "market")
+
+    graph.select_scenes([market.scene_id])
+
+    kinds = {a.record.label: a.highlight for a in market.arrows}
+    assert kinds == {"Follow the lanterns": "in", "Ask about the ferry": "out"}
+    others = [a for a in graph.arrows.values() if a not in market.arrows]
+    assert all(a.highlight is None for a in others)
+    graph.clearSelection()
+    assert all(a.highlight is None for a in graph.arrows.values())
+
+
+def test_heat_and_marks_contract(window):
+    canvas = window.canvas
+    graph = canvas.graph
+    ids = sorted(graph.cards)
+    received = []
+    canvas.scene_selected.connect(received.append)
+
+    canvas.set_heat({ids[0]: 0.75})
+    canvas.highlight({ids[1]}, {min(graph.arrows)})
+    canvas.center_on_scene(ids[2])
+    graph.select_scenes([ids[3]])
+    graph.clearSelection()
+
+    assert graph.cards[ids[0]].heat == 0.75
+    assert graph.cards[ids[1]].heat == 0.0
+    assert graph.cards[ids[1]].marked is True
+    assert graph.arrows[min(graph.arrows)].marked is True
+    assert (
+        graph.cards[ids[2]].scene_rect().contains(canvas.visible_scene_rect().center())
+    )
+    assert received == [ids[3], -1]
+    canvas.set_heat(None)
+    canvas.highlight(set(), set())
+    assert graph.cards[ids[0]].heat is None
+    assert graph.cards[ids[1]].marked is False

@@ -32,6 +32,8 @@ _HEAD_LENGTH = 11.0
 _HEAD_WIDTH = 9.0
 _LABEL_CHARS = 28
 _LOOP_REACH = 46.0
+# Arrows longer than this (in scene units) are drawn without antialiasing.
+_LONG_ARROW = 1200.0
 
 
 class ChoiceArrow(QGraphicsItem):
@@ -229,7 +231,14 @@ class ChoiceArrow(QGraphicsItem):
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(self._path)
+        if self._line.length() > _LONG_ARROW:
+            # Antialiased stroking of a curve that crosses the graph costs more
+            # than the rest of a frame, so long arrows are drawn aliased.
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            painter.drawPath(self._path)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        else:
+            painter.drawPath(self._path)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colour)
         painter.drawPolygon(self._head)

@@ -1,7 +1,7 @@
 """The graphics scene of the plot graph: one card per scene, one arrow per choice.
 
 The scene is rebuilt from a :class:`Story` snapshot when a project opens, and
-afterwards changes only where a :class:`ChangeNotice` says the project changed. It
+afterwards changes only where a :class:`ChangeNotice` names a change. It
 never writes to the project; the view and the controller turn gestures into undo
 commands.
 """
@@ -81,6 +81,9 @@ class PlotGraphScene(QGraphicsScene):
         self.session = session
         if session is None:
             return
+        # TODO: build the items in batches after the first paint. At 10,000 scenes
+        # and 25,000 choices, reading the story and building every item here took
+        # most of the 17 s open time that benchmarks/canvas_benchmark.py measured.
         story = session.load_story()
         self.tag_colours.update(story.info.tag_colors)
         self.audiences = sorted(story.audiences, key=lambda a: a.id or 0)
@@ -150,7 +153,7 @@ class PlotGraphScene(QGraphicsScene):
     # -- change notices ------------------------------------------------------
 
     def apply_notice(self, notice: ChangeNotice) -> None:
-        """Bring the items in line with what ``notice`` says was committed."""
+        """Update the items that ``notice`` names as committed changes."""
         if self.session is None:
             return
         structure = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -60,7 +61,16 @@ class SceneCard(QGraphicsItem):
 
     def set_record(self, record: Scene) -> None:
         """Show ``record``; moves the card when the stored position differs."""
+        previous = getattr(self, "record", None)
         self.record = record
+        if (
+            previous is not None
+            and dataclasses.replace(previous, x=record.x, y=record.y) == record
+        ):
+            # Only the position changed (a move or a layout): skip the text work.
+            if self.pos() != QPointF(record.x, record.y):
+                self.setPos(record.x, record.y)
+            return
         self._title_lines = _wrap_title(record.title, style.CARD_WIDTH - 20)
         self.setZValue(1.0)
         if self.pos() != QPointF(record.x, record.y):

@@ -1,7 +1,7 @@
 """The plot graph view: zoom, pan, fit, and the mouse gestures of the canvas.
 
 The view turns gestures into requests (signals with scene ids and positions). It
-never edits the project itself; the controller turns each request into an undo
+never edits the project itself. The controller turns each request into an undo
 command, and the graphics scene follows the change notices that the command's
 service call sends.
 """

@@ -2,7 +2,7 @@
 
 A field commits when the writer finishes editing it: Enter or focus out for a line,
 focus out for a multi-line text, a click for a check box or a pick for a list.
-The form then parses the text and, if that succeeds, runs an undo command; a value
+The form then parses the text and, if that succeeds, runs an undo command. A value
 that is rejected stays in the field with the message below it, and nothing is
 written.
 """
@@ -106,7 +106,7 @@ def format_weights(weights: dict[str, float]) -> str:
 
 
 def script_font() -> QFont:
-    """A fixed-pitch font, as screenplay text is usually set in Courier."""
+    """Return a fixed-pitch font, because screenplay text is usually set in Courier."""
     font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
     for family in ("Courier Prime", "Courier New", "Courier", "DejaVu Sans Mono"):
         if family in QFontDatabase.families():

@@ -46,6 +46,8 @@ class RecordForm(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(10, 10, 10, 10)
         outer.addLayout(self.form)
+        # Extra height goes below the last field, not between the rows.
+        outer.addStretch(1)
 
     def add_row(self, label: str, field: str, editor: QWidget) -> QWidget:
         """Add ``editor`` with an error label under it; returns the editor."""
