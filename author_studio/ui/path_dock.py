@@ -41,10 +41,12 @@ from author_studio.preview.sampler import (
     PathReason,
     PathSampler,
     ViewerPath,
+    explain_top_path,
     persona_top_paths,
 )
 from author_studio.services.changes import ChangeNotice
 from author_studio.services.session import ProjectSession
+from author_studio.simulate.results import SimulationResult
 from author_studio.ui.play_widgets import (
     ACCENT,
     DANGER,
@@ -292,6 +294,37 @@ class PathDock(QDockWidget):
         self.task.finished.connect(self._update_buttons)
         self._update_buttons()
         return self.task
+
+    def show_simulation_result(self, result: SimulationResult) -> bool:
+        """List the top paths of a run made elsewhere (the simulation dock).
+
+        Its top paths mix the personas when the run had several, so only a run of
+        one persona can be explained step by step; returns False otherwise.
+        """
+        if self.story is None:
+            return False
+        if len(result.personas) != 1:
+            self.status_label.setText(
+                f"That run mixed {len(result.personas)} personas, so its top paths "
+                "cannot be explained per persona; simulate one persona here."
+            )
+            return False
+        name = result.personas[0].name
+        persona = next((p for p in self.story.personas if p.name == name), None)
+        if persona is None:
+            self.status_label.setText(
+                f"The persona {name!r} is no longer in the story."
+            )
+            return False
+        index = self.persona_combo.findData(persona.id)
+        self.persona_combo.setCurrentIndex(max(index, 0))
+        paths = [
+            path
+            for top in result.top_paths
+            if (path := explain_top_path(self.story, persona, top, result.viewers))
+        ]
+        self._on_top_paths((result, paths))
+        return True
 
     def _on_top_paths(self, outcome) -> None:
         result, paths = outcome

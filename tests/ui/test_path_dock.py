@@ -3,10 +3,13 @@ two audiences."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from PySide6.QtCore import Qt
 
 from author_studio.preview.sampler import PathReason, sample_path
+from author_studio.simulate import simulate
 from author_studio.ui.path_dock import PathDock
 from tests.play_story import DOCK_TEEN_SCRIPT, build_harbour_story
 from tests.ui.fake_window import FakeWindow
@@ -172,3 +175,30 @@ def test_sample_with_changed_persona(qtbot, dock, harbour):
 
     assert path == sample_path(story, seeker, 5)
     assert dock.paths_list.item(0).text().startswith("seed 5   dock")
+
+
+def test_result_of_one_persona_is_listed(qtbot, dock, harbour):
+    story = harbour.session.load_story()
+    only = dataclasses.replace(
+        story, personas=[p for p in story.personas if p.name == "Thrill seeker"]
+    )
+    result = simulate(only, 1000, 3, persona="Thrill seeker", exact=False)
+
+    assert dock.show_simulation_result(result)
+
+    assert dock.persona_combo.currentText() == "Thrill seeker (Adults)"
+    assert dock.paths_list.count() == len(dock.paths) > 0
+    assert dock.paths[0].count == result.top_paths[0].count
+    assert dock.status_label.text().startswith("1000 viewers, seed 3")
+
+
+def test_result_of_all_personas_is_refused(qtbot, dock, harbour):
+    result = simulate(harbour.session.load_story(), 200, 3, exact=False)
+
+    assert not dock.show_simulation_result(result)
+
+    assert dock.status_label.text() == (
+        "That run mixed 2 personas, so its top paths cannot be explained per "
+        "persona; simulate one persona here."
+    )
+    assert dock.paths_list.count() == 0
