@@ -233,6 +233,13 @@ class PlayDock(QDockWidget):
         logger.info("Play started at %s", self.engine.scene.key)
         self._show()
 
+    def play_from_scene(self, scene_id: int | None = None) -> None:
+        """Show the dock and start a run at ``scene_id`` (the start scene when
+        None); for a "Play from Here" menu entry."""
+        self.show()
+        self.raise_()
+        self.start(scene_id)
+
     def choose(self, choice_id: int) -> None:
         self._move(lambda engine: engine.choose(choice_id))
 

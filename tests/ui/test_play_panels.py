@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from author_studio.ui.main_window import MainWindow
 from author_studio.ui.path_dock import PathDock
 from author_studio.ui.play_dock import PlayDock
+from author_studio.ui.simulation_dock import SimulationDock
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_projects"
 
@@ -88,3 +89,32 @@ def test_compare_tints_canvas(qtbot, window):
     shares = paths.comparison.shares_a
     cards = window.canvas.graph.cards
     assert {sid: card.heat for sid, card in cards.items()} == pytest.approx(shares)
+
+
+def test_simulation_dock_feeds_paths_dock(qtbot, window):
+    simulation = SimulationDock(window)
+    window.add_panel(simulation, Qt.DockWidgetArea.BottomDockWidgetArea)
+    simulation.result_ready.connect(window.paths.show_simulation_result)
+    persona = window.session.personas.list()[0]
+    simulation.persona.setCurrentText(persona.name)
+    simulation.viewers.setValue(500)
+
+    simulation.run()
+    qtbot.waitUntil(lambda: window.paths.paths_list.count() > 0, timeout=30000)
+
+    paths = window.paths
+    assert paths.persona_combo.currentData() == persona.id
+    assert paths.current_path.persona.name == persona.name
+    first = paths.current_path.steps[0]
+    assert marked(window)[0] == {first.scene_id}
+
+
+def test_play_from_scene_raises_dock(qtbot, window):
+    window.paths.raise_()
+    qtbot.waitUntil(lambda: window.play.visibleRegion().isEmpty())
+    bridge = window.session.scenes.by_key("bridge_report")
+
+    window.play.play_from_scene(bridge.id)
+
+    assert window.play.engine.scene.id == bridge.id
+    assert not window.play.visibleRegion().isEmpty()
