@@ -257,7 +257,8 @@ class PlayDock(QDockWidget):
             self._show()
 
     def set_variable(self, name: str, value: object) -> None:
-        if self.engine is None:
+        current = self.engine.state.get(name) if self.engine else None
+        if self.engine is None or (current == value and type(current) is type(value)):
             return
         try:
             self.engine.set_variable(name, value)
