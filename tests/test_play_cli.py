@@ -202,3 +202,36 @@ def test_journeys_delete(project, capsys):
         "No journeys saved; save one with "
         "'author-studio play PATH --choices … --save-journey NAME'.\n"
     )
+
+
+def test_journeys_check_reports_broken(project, capsys):
+    main(["play", str(project), "--choices", "2,t,1", "--save-journey", "Talk"])
+    main(["play", str(project), "--choices", "1", "--save-journey", "Board"])
+    session = ProjectSession.open(project)
+    talk = next(c for c in session.choices.list() if c.label == "Talk to the stranger")
+    session.choices.delete(talk.id)
+    session.close()
+    capsys.readouterr()
+
+    code = main(["journeys", str(project), "--check", "--json"])
+
+    rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+    assert code == 1
+    assert rows["Board"]["fits"] is True
+    assert rows["Board"]["break"] is None
+    assert rows["Talk"]["fits"] is False
+    assert rows["Talk"]["break"].startswith(
+        "Step 3 (deck → 'Talk to the stranger' → stranger) breaks: the choice "
+        "'Talk to the stranger' from 'deck' to 'stranger' was removed"
+    )
+
+
+def test_journeys_check_passes_when_all_fit(project, capsys):
+    main(["play", str(project), "--choices", "1", "--save-journey", "Board"])
+    capsys.readouterr()
+
+    code = main(["journeys", str(project), "--check"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.endswith("\n    fits the current story\n")

@@ -97,6 +97,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     journeys = subparsers.add_parser("journeys", help="list the saved journeys")
     journeys.add_argument("path", help="the project file")
     journeys.add_argument("--delete", metavar="NAME", help="delete this journey")
+    journeys.add_argument(
+        "--check",
+        action="store_true",
+        help="replay every journey on the current story; exit 1 if any breaks",
+    )
     journeys.add_argument("--json", action="store_true", help="print JSON")
     journeys.set_defaults(handler=run_journeys)
 
@@ -369,33 +374,49 @@ def run_journeys(args: argparse.Namespace) -> int:
             return 0
         journeys = session.journeys.list()
         audiences = {a.id: a.name for a in session.audiences.list()}
-    rows = [
-        {
-            "name": journey.name,
-            "audience": audiences.get(
-                journey.audience_id, journey.audience_name or None
-            ),
-            "start": journey.start_scene_key,
-            "choices": journey.choice_count,
-            "created_at": journey.created_at.isoformat()
-            if journey.created_at
-            else None,
-        }
-        for journey in journeys
-    ]
+        story = session.load_story() if args.check else None
+
+    rows = [_journey_row(journey, audiences) for journey in journeys]
+    broken = 0
+    if story is not None:
+        for row, journey in zip(rows, journeys, strict=True):
+            result = replay_journey(story, journey)
+            row["fits"] = result.complete
+            row["break"] = result.broken.describe() if result.broken else None
+            broken += not result.complete
+
     if args.json:
         print_json(rows)
-        return 0
-    if not rows:
+    elif not rows:
         print(
             "No journeys saved; save one with "
             "'author-studio play PATH --choices … --save-journey NAME'."
         )
-        return 0
-    for row in rows:
-        audience = row["audience"] or "base script"
-        print(
-            f"{row['name']}: {row['choices']} choices from {row['start']!r}, "
-            f"{audience}, saved {row['created_at']}"
-        )
-    return 0
+    else:
+        for row in rows:
+            print(_journey_line(row))
+    return EXIT_PROBLEMS if broken else 0
+
+
+def _journey_row(journey, audiences: dict[int, str]) -> dict[str, Any]:
+    created = journey.created_at.isoformat() if journey.created_at else None
+    return {
+        "name": journey.name,
+        "audience": audiences.get(journey.audience_id, journey.audience_name or None),
+        "start": journey.start_scene_key,
+        "choices": journey.choice_count,
+        "created_at": created,
+    }
+
+
+def _journey_line(row: dict[str, Any]) -> str:
+    audience = row["audience"] or "base script"
+    line = (
+        f"{row['name']}: {row['choices']} choices from {row['start']!r}, "
+        f"{audience}, saved {row['created_at']}"
+    )
+    if "fits" not in row:
+        return line
+    if row["fits"]:
+        return f"{line}\n    fits the current story"
+    return f"{line}\n    BROKEN: {row['break']}"

@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDockWidget,
     QHBoxLayout,
@@ -150,6 +151,14 @@ class PlayDock(QDockWidget):
         ):
             moves.addWidget(widget)
         moves.addStretch(1)
+        self.blocked_check = QCheckBox("Show choices not on offer")
+        self.blocked_check.setObjectName("showBlockedCheck")
+        self.blocked_check.setToolTip(
+            "List the choices whose condition fails, greyed out, with the reason"
+        )
+        self.blocked_check.setChecked(True)
+        self.blocked_check.toggled.connect(self.set_show_blocked)
+        moves.addWidget(self.blocked_check)
 
         rows = QVBoxLayout()
         rows.addLayout(top)
@@ -167,6 +176,7 @@ class PlayDock(QDockWidget):
         self.journeys.save_requested.connect(self.save_journey)
         self.journeys.replay_requested.connect(self.replay)
         self.journeys.delete_requested.connect(self._delete_journey)
+        self.journeys.check_requested.connect(self.check_journeys)
         tabs.addTab(self.variables_table, "Variables")
         tabs.addTab(self.path_list, "Path")
         tabs.addTab(self.journeys, "Journeys")
@@ -197,6 +207,8 @@ class PlayDock(QDockWidget):
         if not notice.touches(*_STORY_ENTITIES) or notice.is_only_layout():
             return
         story = self.session.load_story()
+        # Checked marks on the journeys no longer hold after a story edit.
+        self._fill_journeys()
         if notice.touches(Entity.AUDIENCE):
             self._fill_audiences()
         if self.engine is None:
@@ -285,6 +297,14 @@ class PlayDock(QDockWidget):
         self.timer.set_paused(paused)
         self._update_timer_view()
 
+    def set_show_blocked(self, show: bool) -> None:
+        """List the choices whose condition fails (greyed out) or hide them, as
+        a viewer would not see them."""
+        self.stage.choices.show_blocked = show
+        if self.blocked_check.isChecked() != show:
+            self.blocked_check.setChecked(show)
+        self._show(keep_timer=True)
+
     def set_audience(self, name: str | None) -> None:
         """Pick the audience by name (None for the base script); the run keeps its
         path and shows that audience's text."""
@@ -350,6 +370,33 @@ class PlayDock(QDockWidget):
             "ok",
         )
         return True
+
+    def check_journeys(self) -> dict[str, str | None]:
+        """Replay every saved journey on the current story and mark each one.
+
+        Returns the break description by journey name, None for those that fit.
+        """
+        if self.session is None:
+            return {}
+        story = self.session.load_story()
+        found: dict[str, str | None] = {}
+        for journey in self.session.journeys.list():
+            result = replay_journey(story, journey)
+            reason = result.broken.describe() if result.broken else None
+            found[journey.name] = reason
+            self.journeys.mark(journey.name, reason is None, reason or "")
+        broken = sum(reason is not None for reason in found.values())
+        if broken:
+            self.journeys.show_message(
+                f"{broken} of {len(found)} journeys no longer fit the story; hover "
+                "over one marked ✗ for the reason, or replay it.",
+                "error",
+            )
+        else:
+            self.journeys.show_message(
+                f"All {len(found)} journeys fit the current story.", "ok"
+            )
+        return found
 
     def _delete_journey(self, name: str) -> None:
         if self.session is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -220,6 +220,7 @@ class JourneysPanel(QWidget):
     save_requested = Signal(str, bool)
     replay_requested = Signal(str)
     delete_requested = Signal(str)
+    check_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -246,8 +247,12 @@ class JourneysPanel(QWidget):
         self.replay_button.setObjectName("replayJourneyButton")
         self.delete_button = QPushButton("Delete")
         self.delete_button.setObjectName("deleteJourneyButton")
+        self.check_button = QPushButton("Check all")
+        self.check_button.setObjectName("checkJourneysButton")
+        self.check_button.setToolTip("Replay every journey on the current story")
         buttons.addWidget(self.replay_button)
         buttons.addWidget(self.delete_button)
+        buttons.addWidget(self.check_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.status = QLabel("")
@@ -265,6 +270,7 @@ class JourneysPanel(QWidget):
         self.replay_button.clicked.connect(self._replay)
         self.list.itemDoubleClicked.connect(lambda _: self._replay())
         self.delete_button.clicked.connect(self._delete)
+        self.check_button.clicked.connect(self.check_requested)
 
     def set_journeys(self, rows: list[tuple[str, str]]) -> None:
         """Show ``(name, description)`` rows, keeping the selection by name."""
@@ -276,6 +282,22 @@ class JourneysPanel(QWidget):
             self.list.addItem(item)
             if name == current:
                 self.list.setCurrentItem(item)
+
+    def mark(self, name: str, fits: bool, reason: str = "") -> None:
+        """Mark the journey ``name`` as fitting the story or as broken."""
+        for index in range(self.list.count()):
+            item = self.list.item(index)
+            if item.data(Qt.ItemDataRole.UserRole) != name:
+                continue
+            description = item.text().split("\n", 1)[-1]
+            if fits:
+                item.setText(f"✓ {name}\n{description}")
+                item.setForeground(QColor(ACCENT))
+                item.setToolTip("Fits the current story.")
+            else:
+                item.setText(f"✗ {name}\n{description}")
+                item.setForeground(QColor(DANGER))
+                item.setToolTip(reason)
 
     def selected_name(self) -> str | None:
         item = self.list.currentItem()

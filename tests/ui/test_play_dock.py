@@ -259,3 +259,41 @@ def test_number_key_in_value_editor_stays_text(qtbot, dock, harbour):
 
     assert dock.engine.scene.key == "dock"
     assert dock.engine.state["trust"] == 2
+
+
+def test_check_all_marks_broken_journeys(qtbot, dock, harbour):
+    click(qtbot, choice_button(dock, harbour, "ticket"))
+    click(qtbot, dock.stage.timeout_button)
+    click(qtbot, choice_button(dock, harbour, "talk"))
+    dock.save_journey("Stranger")
+    click(qtbot, dock.restart_button)
+    click(qtbot, dock.stage.timeout_button)
+    dock.save_journey("Rail")
+    harbour.session.choices.delete(harbour.choices["talk"].id)
+
+    click(qtbot, dock.journeys.check_button)
+
+    items = {
+        dock.journeys.list.item(i).data(
+            Qt.ItemDataRole.UserRole
+        ): dock.journeys.list.item(i)
+        for i in range(dock.journeys.list.count())
+    }
+    assert items["Rail"].text().startswith("✓ Rail\n")
+    assert items["Stranger"].text().startswith("✗ Stranger\n")
+    assert (
+        items["Stranger"].toolTip().startswith("Step 3 (deck → 'Talk to the stranger'")
+    )
+    assert dock.journeys.status.text().startswith(
+        "1 of 2 journeys no longer fit the story"
+    )
+
+
+def test_hide_choices_not_on_offer(qtbot, dock, harbour):
+    click(qtbot, dock.stage.timeout_button)
+    assert harbour.choices["talk"].id in dock.stage.choices.buttons
+
+    dock.blocked_check.click()
+
+    assert set(dock.stage.choices.buttons) == {harbour.choices["stay"].id}
+    assert dock.stage.choices.buttons[harbour.choices["stay"].id].isEnabled()
