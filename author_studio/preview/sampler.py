@@ -285,6 +285,8 @@ def explain_top_path(
         state = _apply(walker, choice, state)
         scene_id = choice.target_id
     steps.append(_last_step(scene_id, path.outcome, elapsed))
+    # NOTE: a top path keeps no quit time, so for a path that ends in a drop-off
+    # this counts the whole last scene and overstates the runtime.
     runtime = elapsed + walker.duration(scene_id)
     return ViewerPath(
         persona,
