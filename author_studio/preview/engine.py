@@ -9,6 +9,7 @@ step by step and saved as a journey.
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ class PlayError(DomainError):
     """A move that the current state of a run does not allow."""
 
 
-class RunStatus:
+class RunStatus(enum.StrEnum):
     PLAYING = "playing"
     # The current scene is an ending.
     ENDED = "ended"
@@ -311,7 +312,7 @@ class PlayEngine:
         return sum(self.text_for(step.source).duration_s for step in self._steps)
 
     @property
-    def status(self) -> str:
+    def status(self) -> RunStatus:
         if self.scene.kind is SceneKind.ENDING:
             return RunStatus.ENDED
         if not self.offer().on_offer:
