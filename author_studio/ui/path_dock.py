@@ -2,8 +2,8 @@
 compare where two audiences go.
 
 Simulations run off the GUI thread through :func:`~author_studio.ui.tasks.
-run_in_background`. A sampled path (one viewer, one seed) is fast and computed
-in place.
+run_in_background`. A sampled path (one viewer, one seed) is computed in place,
+with a sampler built once per persona.
 """
 
 from __future__ import annotations
