@@ -222,3 +222,65 @@ def test_simulation_dock_top_path_names_scenes(qtbot, window, session) -> None:
         dock.paths_table.item(r, 2).text() for r in range(dock.paths_table.rowCount())
     ]
     assert "Opening → Deck → Harbour" in texts
+
+
+def test_problems_dock_reports_paths(qtbot, window, session) -> None:
+    dock = ProblemsDock(window)
+    qtbot.addWidget(dock)
+    with qtbot.waitSignal(dock.linted, timeout=5000):
+        dock.set_session(session)
+    # Opening, Deck, then Harbour or Open Sea: 60 s each by default.
+    assert dock.paths_label.text() == (
+        "Paths: 2 from the start to an ending; 3.0 to 3.0 min; 1 to 1 choice points "
+        "per path."
+    )
+
+
+def test_simulation_dock_persona_breakdown(qtbot, window, session) -> None:
+    dock = SimulationDock(window)
+    qtbot.addWidget(dock)
+    dock.set_session(session)
+    dock.viewers.setValue(1000)
+    run_simulation(qtbot, dock)
+    tip = dock.table.item(0, 1).toolTip()
+    assert "Careful: " in tip
+    assert "Daredevil: " in tip
+
+
+def test_simulation_dock_lists_unvisited(qtbot, window, session) -> None:
+    dock = SimulationDock(window)
+    qtbot.addWidget(dock)
+    dock.set_session(session)
+    dock.viewers.setValue(200)
+    run_simulation(qtbot, dock)
+    rows = [
+        (dock.unvisited_table.item(r, 0).text(), dock.unvisited_table.item(r, 1).text())
+        for r in range(dock.unvisited_table.rowCount())
+    ]
+    assert rows == [("Cabin", "scene")]
+    dock.unvisited_table.cellDoubleClicked.emit(0, 0)
+    cabin = session.scenes.by_key("cabin")
+    assert window.canvas.centred == [cabin.id]
+
+
+def test_problems_dock_ignores_layout_moves(qtbot, window, session) -> None:
+    dock = ProblemsDock(window)
+    qtbot.addWidget(dock)
+    with qtbot.waitSignal(dock.linted, timeout=5000):
+        dock.set_session(session)
+    session.scenes.move({session.scenes.start().id: (40.0, 80.0)})
+    assert not dock._timer.isActive()
+    session.scenes.update(session.scenes.start().id, title="Boarding")
+    assert dock._timer.isActive()
+
+
+def test_simulation_dock_follows_persona_edits(qtbot, window, session) -> None:
+    dock = SimulationDock(window)
+    qtbot.addWidget(dock)
+    dock.set_session(session)
+    # The main window forwards every change notice to its panels.
+    session.subscribe(dock.apply_notice)
+    audience = session.audiences.list()[0]
+    session.personas.create(Persona("Night owl", audience.id))
+    names = [dock.persona.itemText(i) for i in range(dock.persona.count())]
+    assert "Night owl" in names

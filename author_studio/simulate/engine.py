@@ -382,7 +382,7 @@ def simulate(
         runs.append(_persona_run(compiled, person.name, persona_chunks))
         chunks += persona_chunks
 
-    result = _combine(compiled, story, chunks, runs, total, seed, step_limit)
+    result = _combine(compiled, chunks, runs, total, seed, step_limit)
     if exact and not compiled.stateful:
         from author_studio.simulate.exact import exact_endings
 
@@ -427,7 +427,6 @@ def _persona_run(
 
 def _combine(
     compiled: CompiledStory,
-    story: Story,
     chunks: list[_Chunk],
     runs: list[PersonaRun],
     total: int,

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from author_studio.analysis import Finding, Severity, lint
+from author_studio.analysis import Finding, PathStats, Severity, lint, path_stats
 from author_studio.domain.story import Story
 from author_studio.services.changes import ChangeNotice
 from author_studio.services.session import ProjectSession
@@ -65,6 +65,7 @@ class ProblemsDock(QDockWidget):
         self.session: ProjectSession | None = None
         self.findings: list[Finding] = []
         self.story: Story | None = None
+        self.paths: PathStats | None = None
         self._unsubscribe = None
         self._task: Task | None = None
         self._pending = False
@@ -101,6 +102,10 @@ class ProblemsDock(QDockWidget):
         self.tree.itemActivated.connect(self._jump)
         self.tree.itemDoubleClicked.connect(self._jump)
         layout.addWidget(self.tree)
+        self.paths_label = QLabel("")
+        self.paths_label.setObjectName("pathsSummary")
+        self.paths_label.setWordWrap(True)
+        layout.addWidget(self.paths_label)
         self.setWidget(body)
 
     # -- session -----------------------------------------------------------------
@@ -112,6 +117,8 @@ class ProblemsDock(QDockWidget):
         self.session = session
         self.findings = []
         self.story = None
+        self.paths = None
+        self.paths_label.setText("")
         self._fill()
         if session is None:
             self.summary.setText("No project open")
@@ -120,7 +127,10 @@ class ProblemsDock(QDockWidget):
         self.relint()
 
     def apply_notice(self, notice: ChangeNotice | None = None) -> None:
-        """Schedule a re-lint; notices that arrive before it runs are merged."""
+        """Schedule a re-lint; notices that arrive before it runs are merged.
+        Moving cards on the canvas changes no finding, so it is ignored."""
+        if notice is not None and notice.is_only_layout():
+            return
         if self.session is not None:
             self._timer.start()
 
@@ -134,7 +144,7 @@ class ProblemsDock(QDockWidget):
         story = self.session.load_story()
         self.summary.setText("Checking…")
         self._task = run_in_background(
-            "Lint", lambda control: (story, lint(story)), self
+            "Lint", lambda control: (story, lint(story), path_stats(story)), self
         )
         self._task.succeeded.connect(self._show)
         self._task.failed.connect(self._failed)
@@ -149,9 +159,10 @@ class ProblemsDock(QDockWidget):
         logger.error("Lint failed: %s", error)
         self.summary.setText(f"Lint failed: {error}")
 
-    def _show(self, payload: tuple[Story, list[Finding]]) -> None:
-        self.story, self.findings = payload
+    def _show(self, payload: tuple[Story, list[Finding], PathStats]) -> None:
+        self.story, self.findings, self.paths = payload
         self._fill()
+        self.paths_label.setText(_describe_paths(self.paths))
         self.linted.emit(self.findings)
 
     # -- list --------------------------------------------------------------------
@@ -196,3 +207,23 @@ class ProblemsDock(QDockWidget):
         choices = {finding.choice_id} if finding.choice_id is not None else set()
         canvas.highlight(scenes, choices)
         canvas.center_on_scene(finding.scene_id)
+
+
+def _describe_paths(stats: PathStats) -> str:
+    """Return one line about the story's paths for the foot of the list."""
+    if not stats.total_paths:
+        return "No path leads from the start to an ending."
+    qualifier = "" if stats.exact else "at least "
+    bound = (
+        f", counting each scene at most {stats.visit_bound} times per path"
+        if stats.has_cycles
+        else ""
+    )
+    reached = [e for e in stats.endings if e.paths]
+    shortest = min(e.shortest_s for e in reached) / 60
+    longest = max(e.longest_s for e in reached) / 60
+    return (
+        f"Paths: {qualifier}{stats.total_paths:,} from the start to an ending{bound}; "
+        f"{shortest:.1f} to {longest:.1f} min; {stats.choice_points_min} to "
+        f"{stats.choice_points_max} choice points per path."
+    )

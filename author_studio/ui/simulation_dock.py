@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from author_studio.services.changes import ChangeNotice, Entity
 from author_studio.services.session import ProjectSession
 from author_studio.simulate import (
     DEFAULT_STEP_LIMIT,
@@ -86,11 +87,23 @@ def _set_row(table: QTableWidget, row: int, cells: list[str]) -> None:
         table.setItem(row, column, item)
 
 
-def _add_legend(plot: pg.PlotWidget) -> None:
-    """Add a legend in the top right corner, on white so that bars under it stay
-    readable."""
+def _per_persona(result: SimulationResult, key: str) -> str:
+    """Return the share of each persona's viewers who reached ending ``key``."""
+    lines = [
+        f"{run.name}: {run.endings.get(key, 0) / max(run.viewers, 1):.2%}"
+        for run in result.personas
+    ]
+    return "\n".join(lines)
+
+
+def _add_legend(plot: pg.PlotWidget, *, top: bool) -> None:
+    """Add a legend in the top or bottom right corner, on white so that what lies
+    under it stays readable."""
     plot.addLegend(
-        offset=(-8, 8), brush=(255, 255, 255, 230), pen="#bbb", labelTextColor="#333"
+        offset=(-8, 8 if top else -8),
+        brush=(255, 255, 255, 230),
+        pen="#bbb",
+        labelTextColor="#333",
     )
 
 
@@ -112,6 +125,9 @@ class SimulationDock(QDockWidget):
         self._titles: dict[str, str] = {}
         self._choice_targets: dict[int, str] = {}
         self._start_title = ""
+        self._scene_ids: dict[str, int] = {}
+        self._choices: dict[int, tuple[str, int]] = {}
+        self._unvisited_rows: list[tuple[int, int | None]] = []
         self._build()
         self._set_running(False)
 
@@ -133,7 +149,7 @@ class SimulationDock(QDockWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_endings_tab(), "Endings")
         self.retention_plot = _plot("Viewers by minute", "share of viewers", "minutes")
-        _add_legend(self.retention_plot)
+        _add_legend(self.retention_plot, top=True)
         self.tabs.addTab(self.retention_plot, "Retention")
         self.runtime_plot = _plot(
             "Watch time (viewers who finished and who quit)", "viewers", "minutes"
@@ -146,6 +162,11 @@ class SimulationDock(QDockWidget):
         self.paths_table.setObjectName("pathsTable")
         self.paths_table.setWordWrap(True)
         self.tabs.addTab(self.paths_table, "Top paths")
+        self.unvisited_table = _table(["Never visited", "Kind"])
+        self.unvisited_table.setObjectName("unvisitedTable")
+        self.unvisited_table.setToolTip("Double-click a row to show it on the canvas")
+        self.unvisited_table.cellDoubleClicked.connect(self._jump_to_unvisited)
+        self.tabs.addTab(self.unvisited_table, "Coverage")
         layout.addWidget(self.tabs, 1)
         self.setWidget(body)
 
@@ -193,7 +214,8 @@ class SimulationDock(QDockWidget):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         self.endings_plot = _plot("Ending distribution", "", "% of viewers")
-        _add_legend(self.endings_plot)
+        # Endings are sorted by share, so the bottom right is the emptiest corner.
+        _add_legend(self.endings_plot, top=False)
         # The first ending at the top, as in the table below.
         self.endings_plot.invertY(True)
         layout.addWidget(self.endings_plot, 1)
@@ -213,8 +235,10 @@ class SimulationDock(QDockWidget):
         self._fill_personas()
         self._set_running(False)
 
-    def apply_notice(self, notice: object = None) -> None:
+    def apply_notice(self, notice: ChangeNotice | None = None) -> None:
         """Refresh the persona list; results stay until the next run."""
+        if notice is not None and not notice.touches(Entity.PERSONA):
+            return
         self._fill_personas()
 
     def _fill_personas(self) -> None:
@@ -241,6 +265,10 @@ class SimulationDock(QDockWidget):
             if choice.target_id in story.scene_by_id
         }
         self._start_title = story.start.title if story.start else ""
+        self._scene_ids = {scene.key: scene.id for scene in story.scenes}
+        self._choices = {
+            choice.id: (choice.label, choice.source_id) for choice in story.choices
+        }
         viewers, seed = self.viewers.value(), self.seed.value()
         step_limit = self.step_limit.value()
         persona = self.persona.currentText()
@@ -304,6 +332,7 @@ class SimulationDock(QDockWidget):
         self._show_runtime(result)
         self._show_dropoff(result)
         self._show_paths(result)
+        self._show_unvisited(result)
         self.heat.setEnabled(True)
         self._apply_heat(self.heat.isChecked())
         self.result_ready.emit(result)
@@ -342,6 +371,7 @@ class SimulationDock(QDockWidget):
             ]
             _set_row(self.table, row, cells)
             self.table.item(row, 0).setToolTip(f"Scene key: {key}")
+            self.table.item(row, 1).setToolTip(_per_persona(result, key))
         plot = self.endings_plot
         plot.clear()
         positions = np.arange(len(keys), dtype=float)
@@ -440,8 +470,33 @@ class SimulationDock(QDockWidget):
             self.paths_table.item(row, 2).setToolTip(walk)
         self.paths_table.resizeRowsToContents()
 
+    def _show_unvisited(self, result: SimulationResult) -> None:
+        rows: list[tuple[list[str], tuple[int, int | None]]] = []
+        for key in result.unvisited_scenes:
+            rows.append(
+                ([self._titles.get(key, key), "scene"], (self._scene_ids[key], None))
+            )
+        for choice_id in result.untaken_choices:
+            label, source = self._choices.get(choice_id, (f"choice {choice_id}", -1))
+            rows.append(([label, "choice"], (source, choice_id)))
+        self.unvisited_table.setRowCount(len(rows))
+        self._unvisited_rows = [target for _, target in rows]
+        for row, (cells, _) in enumerate(rows):
+            _set_row(self.unvisited_table, row, cells)
+
+    def _jump_to_unvisited(self, row: int, column: int) -> None:
+        canvas = getattr(self.window_, "canvas", None)
+        if canvas is None or not 0 <= row < len(self._unvisited_rows):
+            return
+        scene_id, choice_id = self._unvisited_rows[row]
+        if scene_id < 0:
+            return
+        canvas.highlight({scene_id}, {choice_id} if choice_id is not None else set())
+        canvas.center_on_scene(scene_id)
+
     def _clear_results(self) -> None:
         self.table.setRowCount(0)
+        self.unvisited_table.setRowCount(0)
         self.dropoff_table.setRowCount(0)
         self.paths_table.setRowCount(0)
         for plot in (self.endings_plot, self.retention_plot, self.runtime_plot):
