@@ -6,8 +6,10 @@ import dataclasses
 
 import pytest
 
+from author_studio.domain.journey import StepHow
 from author_studio.domain.model import Persona
 from author_studio.preview.compare import compare_audiences
+from author_studio.preview.replay import replay_journey
 from author_studio.preview.sampler import (
     PathReason,
     PathSampler,
@@ -206,3 +208,29 @@ def test_reseeded_sampler_matches_fresh_one(harbour):
         sampler.reseed(seed)
 
         assert sampler.sample() == sample_path(story, teen, seed)
+
+
+def test_path_to_journey_replays(harbour):
+    story = harbour.session.load_story()
+    late = dataclasses.replace(
+        persona(story, "Social teen"), timeout_rate=1.0, dropoff_per_minute=0.0
+    )
+    path = sample_path(story, late, 3)
+
+    journey = path.to_journey(story, "Late teen")
+    result = replay_journey(story, journey)
+
+    assert journey.audience_name == "Teens"
+    assert [step.how for step in journey.steps] == [StepHow.TIMED_OUT] * 3
+    assert result.complete
+    assert result.engine.scene.key == "ending_dawn"
+    assert result.engine.text().audience.name == "Teens"
+
+
+def test_path_to_journey_after_choice_deleted(harbour):
+    story = harbour.session.load_story()
+    path = sample_path(story, persona(story, "Social teen"), 3)
+    harbour.session.choices.delete(path.choice_ids[0])
+
+    with pytest.raises(ValueError, match=r"Choice \d+ of this path was deleted"):
+        path.to_journey(harbour.session.load_story(), "Gone")

@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass
 
 from author_studio.domain.expressions import ExpressionError, apply_effects
+from author_studio.domain.journey import Journey, JourneyChoice, StepHow
 from author_studio.domain.model import Audience, Choice, Persona, SceneKind
 from author_studio.domain.story import Story
 from author_studio.preview.engine import format_clock
@@ -81,6 +82,50 @@ class ViewerPath:
     @property
     def choice_ids(self) -> list[int]:
         return [step.choice_id for step in self.steps if step.choice_id is not None]
+
+    def to_journey(self, story: Story, name: str) -> Journey:
+        """Describe the path as a journey, so that the play dock can show it as
+        the viewer watched it. A drop-off is not a step, so the journey stops at
+        the scene where the viewer quit.
+
+        Raises ValueError when a choice or scene of the path was deleted since.
+        """
+        choices = {choice.id: choice for choice in story.choices}
+        if any(scene_id not in story.scene_by_id for scene_id in self.scene_ids):
+            raise ValueError("A scene of this path was deleted since it was walked.")
+        steps = []
+        for step in self.steps:
+            if step.choice_id is None:
+                continue
+            choice = choices.get(step.choice_id)
+            if choice is None:
+                raise ValueError(
+                    f"Choice {step.choice_id} of this path was deleted since it was "
+                    "walked."
+                )
+            how = (
+                StepHow.TIMED_OUT
+                if step.reason is PathReason.TIMED_OUT
+                else StepHow.CHOSEN
+            )
+            steps.append(
+                JourneyChoice(
+                    choice.id,
+                    story.scene_by_id[choice.source_id].key,
+                    choice.label,
+                    story.scene_by_id[choice.target_id].key,
+                    how,
+                )
+            )
+        start = story.scene_by_id[self.steps[0].scene_id]
+        return Journey(
+            name=name,
+            start_scene_id=start.id,
+            audience_id=self.audience.id if self.audience else None,
+            steps=steps,
+            start_scene_key=start.key,
+            audience_name=self.audience.name if self.audience else "",
+        )
 
     def describe(self, story: Story) -> str:
         keys = []

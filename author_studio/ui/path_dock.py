@@ -77,6 +77,8 @@ class PathDock(QDockWidget):
     ``canvas`` (which may be None)."""
 
     step_shown = Signal(int, int)
+    # A journey of the path on screen, for the play dock's play_journey.
+    watch_requested = Signal(object)
 
     def __init__(self, window: Any, parent: QWidget | None = None) -> None:
         super().__init__("Viewer paths", parent if parent is not None else window)
@@ -161,6 +163,13 @@ class PathDock(QDockWidget):
         row.addWidget(self.step_label, 1)
         row.addWidget(self.next_button)
         layout.addLayout(row)
+        self.watch_button = QPushButton("Watch in the play dock")
+        self.watch_button.setObjectName("watchPathButton")
+        self.watch_button.setToolTip(
+            "Play this viewer's path in the play dock, with their audience's text"
+        )
+        self.watch_button.clicked.connect(self.watch)
+        layout.addWidget(self.watch_button)
         self.scene_label = QLabel("")
         self.scene_label.setObjectName("pathSceneTitle")
         self.scene_label.setFont(heading_font(14))
@@ -408,6 +417,18 @@ class PathDock(QDockWidget):
             canvas.center_on_scene(step.scene_id)
         self.step_shown.emit(step.scene_id, step.choice_id or -1)
 
+    def watch(self) -> None:
+        """Send the path on screen to the play dock as a journey."""
+        if self.current_path is None or self.story is None:
+            return
+        persona = self.current_path.persona.name
+        try:
+            journey = self.current_path.to_journey(self.story, f"{persona}'s path")
+        except ValueError as error:
+            self.status_label.setText(str(error))
+            return
+        self.watch_requested.emit(journey)
+
     def next_step(self) -> None:
         self.step_to(self.step_index + 1)
 
@@ -517,6 +538,7 @@ class PathDock(QDockWidget):
         self.sample_button.setEnabled(has_persona)
         self.compare_button.setEnabled(self.audience_a.count() > 1 and not busy)
         path = self.current_path
+        self.watch_button.setEnabled(path is not None)
         self.previous_button.setEnabled(path is not None and self.step_index > 0)
         self.next_button.setEnabled(
             path is not None and self.step_index < len(path.steps) - 1

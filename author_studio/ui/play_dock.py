@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from author_studio.domain.errors import DomainError
-from author_studio.domain.journey import StepHow
+from author_studio.domain.journey import Journey, StepHow
 from author_studio.preview.engine import PlayEngine
 from author_studio.preview.replay import journey_from_run, replay_journey
 from author_studio.services.changes import ChangeNotice, Entity
@@ -348,13 +348,21 @@ class PlayDock(QDockWidget):
         return True
 
     def replay(self, name: str) -> bool:
-        """Replay the journey ``name`` on the current story; False when it breaks."""
+        """Replay the saved journey ``name`` on the current story; False when it
+        breaks."""
         if self.session is None:
             return False
         try:
             journey = self.session.journeys.by_name(name)
         except DomainError as error:
             self.journeys.show_message(str(error), "error")
+            return False
+        return self.play_journey(journey)
+
+    def play_journey(self, journey: Journey) -> bool:
+        """Play ``journey`` (saved or not, such as a simulated viewer's path) on
+        the current story and stay where it ends or breaks; False when it breaks."""
+        if self.session is None:
             return False
         result = replay_journey(self.session.load_story(), journey)
         if result.engine is not None:

@@ -118,3 +118,21 @@ def test_play_from_scene_raises_dock(qtbot, window):
 
     assert window.play.engine.scene.id == bridge.id
     assert not window.play.visibleRegion().isEmpty()
+
+
+def test_watch_path_in_play_dock(qtbot, window):
+    play, paths = window.play, window.paths
+    play.set_speed("Off")
+    paths.watch_requested.connect(play.play_journey)
+    path = paths.sample(3)
+    persona = path.persona
+    audience = window.session.audiences.get(persona.audience_id)
+
+    qtbot.mouseClick(paths.watch_button, Qt.MouseButton.LeftButton)
+
+    assert play.audience_combo.currentText() == audience.name
+    assert [step.choice.id for step in play.engine.steps] == path.choice_ids
+    assert play.engine.scene.id == path.scene_ids[-1]
+    timed_out = [s.reason.value == "timed_out" for s in path.steps[:-1]]
+    assert [s.how.value == "timed_out" for s in play.engine.steps] == timed_out
+    assert play.journeys.status.text().startswith(f'Replayed "{persona.name}\'s path"')
