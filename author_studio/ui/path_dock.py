@@ -170,6 +170,7 @@ class PathDock(QDockWidget):
         )
         self.watch_button.clicked.connect(self.watch)
         layout.addWidget(self.watch_button)
+
         self.scene_label = QLabel("")
         self.scene_label.setObjectName("pathSceneTitle")
         self.scene_label.setFont(heading_font(14))
@@ -178,6 +179,7 @@ class PathDock(QDockWidget):
         self.reason_label.setObjectName("reasonLabel")
         self.reason_label.setWordWrap(True)
         layout.addWidget(self.reason_label)
+
         self.text_view = ScreenplayView(point_size=10)
         self.text_view.setObjectName("pathSceneText")
         self.text_view.setMinimumHeight(140)
@@ -308,7 +310,7 @@ class PathDock(QDockWidget):
         """List the top paths of a run made elsewhere (the simulation dock).
 
         Its top paths mix the personas when the run had several, so only a run of
-        one persona can be explained step by step; returns False otherwise.
+        one persona can be explained step by step. Returns False otherwise.
         """
         if self.story is None:
             return False
