@@ -201,7 +201,7 @@ def test_simulation_dock_cancel(qtbot, window, session) -> None:
     dock = SimulationDock(window)
     qtbot.addWidget(dock)
     dock.set_session(session)
-    dock.viewers.setValue(5_000_000)
+    dock.viewers.setValue(1_000_000)
     dock.run()
     assert dock.cancel_button.isEnabled()
     with qtbot.waitSignal(dock.task.cancelled, timeout=20_000):

@@ -284,9 +284,10 @@ def _run_chunk(
         last_scene[active] = current[active]
 
     keys = hashes * _HASH_MULTIPLIER + (last_scene * 8 + outcomes + 1).astype(np.uint64)
+    # Narrow types for what is kept per viewer: a run of millions keeps them all.
     chunk = _Chunk(
-        outcomes,
-        last_scene,
+        outcomes.astype(np.int8),
+        last_scene.astype(np.int32),
         runtimes,
         keys,
         scene_visits,

@@ -173,7 +173,9 @@ class SimulationDock(QDockWidget):
     def _build_settings(self) -> QFormLayout:
         form = QFormLayout()
         self.viewers = QSpinBox()
-        self.viewers.setRange(1, 10_000_000)
+        # A run keeps about 30 bytes per viewer, so the panel stops at a million
+        # per persona; the simulate command has no such cap.
+        self.viewers.setRange(1, 1_000_000)
         self.viewers.setSingleStep(1000)
         self.viewers.setValue(10_000)
         self.viewers.setGroupSeparatorShown(True)
