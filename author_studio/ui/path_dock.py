@@ -507,6 +507,8 @@ class PathDock(QDockWidget):
 
     def show_heat(self, which: str) -> None:
         """Show audience ``"a"`` or ``"b"`` as heat on the canvas, or ``"off"``."""
+        # TODO: the canvas holds one heat overlay, so the two audiences are
+        # toggled on the same graph rather than drawn side by side.
         canvas = getattr(self._window, "canvas", None)
         if canvas is None:
             return
