@@ -185,10 +185,12 @@ class MainWindow(QMainWindow):
         self.close_project(keep_history=keep_history)
         self.session = session
         self._unsubscribe = session.subscribe(self._on_changed)
-        self.canvas.graph.load(session)
+        story = session.load_story()
+        self.canvas.graph.load(session, story)
         self.canvas.show_overview()
+        self.outline.set_session(session, story)
         for panel in self._panels:
-            if hasattr(panel, "set_session"):
+            if panel is not self.outline and hasattr(panel, "set_session"):
                 panel.set_session(session)
         self._remember_recent(session.path)
         self.actions.set_project_open(True)
