@@ -16,6 +16,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea
 
 from author_studio.ui.assist_menu import AssistParts, install_assist
+from author_studio.ui.path_dock import PathDock
+from author_studio.ui.play_dock import PlayDock
 from author_studio.ui.problems_dock import ProblemsDock
 from author_studio.ui.simulation_dock import SimulationDock
 
@@ -29,6 +31,8 @@ logger = logging.getLogger(__name__)
 class Panels:
     problems: ProblemsDock
     simulation: SimulationDock
+    play: PlayDock
+    paths: PathDock
     assist: AssistParts
 
 
@@ -78,7 +82,26 @@ def install_panels(window: MainWindow) -> Panels:
         simulation.raise_()
         simulation.run()
 
+    play = PlayDock(window)
+    paths = PathDock(window)
+    window.add_panel(play, Qt.DockWidgetArea.RightDockWidgetArea)
+    window.add_panel(paths, Qt.DockWidgetArea.RightDockWidgetArea)
+    _scrollable(play)
+    _scrollable(paths)
+    window.tabifyDockWidget(window.inspector, play)
+    window.tabifyDockWidget(play, paths)
+    window.inspector.raise_()
+    simulation.result_ready.connect(paths.show_simulation_result)
+    paths.watch_requested.connect(play.play_journey)
+
+    def play_from_here() -> None:
+        selected = window.canvas.graph.selected_scene_ids()
+        play.play_from_scene(next(iter(selected)) if selected else None)
+
     window.actions.story_menu.addSeparator()
+    _story_action(window, "&Play from Start", "F5", lambda: play.play_from_scene(None))
+    play_here = _story_action(window, "Play from &Here", "Shift+F5", play_from_here)
+    window.canvas.addAction(play_here)
     _story_action(window, "&Check Story", "F7", check_story)
     _story_action(window, "Simulate &Viewers", "F8", simulate)
 
@@ -94,4 +117,10 @@ def install_panels(window: MainWindow) -> Panels:
         # Dock sizes apply only once the window is laid out, so they wait for the
         # event loop.
         QTimer.singleShot(0, lambda: _default_sizes(window, problems))
-    return Panels(problems=problems, simulation=simulation, assist=assist)
+    return Panels(
+        problems=problems,
+        simulation=simulation,
+        play=play,
+        paths=paths,
+        assist=assist,
+    )
