@@ -59,7 +59,7 @@ def _scrollable(dock: QDockWidget) -> None:
 def _default_sizes(window: MainWindow, bottom: ProblemsDock) -> None:
     window.resizeDocks([bottom], [220], Qt.Orientation.Vertical)
     window.resizeDocks(
-        [window.outline, window.inspector], [290, 360], Qt.Orientation.Horizontal
+        [window.outline, window.inspector], [240, 520], Qt.Orientation.Horizontal
     )
 
 
