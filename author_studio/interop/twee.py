@@ -208,4 +208,10 @@ def write_twee(story: RawStory) -> str:
         # gets a leading space; Twee has no other escape for passage text.
         text = re.sub(r"(?m)^::", " ::", passage.text)
         chunks.append(header + "\n" + text)
+    for asset in story.assets:
+        tags = list(asset.tags)
+        if asset.kind in ("script", "stylesheet") and asset.kind not in tags:
+            tags.append(asset.kind)
+        text = re.sub(r"(?m)^::", " ::", asset.text)
+        chunks.append(_header(asset.name, tags, None) + "\n" + text)
     return "\n\n\n".join(chunks) + "\n"

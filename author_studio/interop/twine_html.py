@@ -304,7 +304,14 @@ def write_archive(story: RawStory) -> str:
     )
     for name, color in sorted(story.tag_colors.items()):
         parts.append(f'<tw-tag name="{_attr(name)}" color="{_attr(color)}"></tw-tag>')
-    for passage in story.passages:
+    extra = [
+        RawPassage(name=a.name, tags=list(a.tags), text=a.text)
+        for a in story.assets
+        if a.kind not in ("script", "stylesheet")
+    ]
+    for passage in [*story.passages, *extra]:
+        if passage.name not in pids:
+            pids[passage.name] = str(len(pids) + 1)
         passage_attrs = {
             "pid": pids[passage.name],
             "name": passage.name,
