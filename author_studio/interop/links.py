@@ -174,6 +174,7 @@ def scan_passage(text: str, story_format: str = "") -> ScanResult:
             FoundLink(target, label, kind, line, setter=setter, external=external),
         )
     found.sort(key=lambda item: item[0])
+    unfollowed.sort(key=lambda item: item.line)
     return ScanResult([link for _, link in found], unfollowed)
 
 
@@ -182,7 +183,9 @@ _KNOWN_FORMATS = {"harlowe", "sugarcube", "chapbook", "snowman", *_TWINE1}
 
 
 def _harlowe_macro(text, match, starts, add, unfollow) -> None:
-    name = match.group(1).lower().replace("goto", "go-to").replace("go-go-to", "go-to")
+    name = match.group(1).lower()
+    if name == "goto":
+        name = "go-to"
     arguments = match.group(2)
     strings = _strings(arguments)
     line = _line_at(starts, match.start())
