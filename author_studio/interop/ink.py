@@ -382,6 +382,8 @@ class _InkReader:
         while changed:
             changed = False
             for data in list(by_key.values()):
+                if data.key not in by_key:
+                    continue
                 if len(data.edges) != 1 or data.edges[0].label != "Continue":
                     continue
                 target = by_key.get(data.edges[0].target_key)
@@ -408,6 +410,23 @@ class _InkReader:
                 del by_key[target.key]
                 self.scenes.pop(target.node.path)
                 changed = True
+
+    def prune(self, start: str) -> None:
+        """Drop empty scenes that nothing leads to (left over from weave plumbing)."""
+        while True:
+            targets = {e.target_key for d in self.scenes.values() for e in d.edges}
+            empty = [
+                path
+                for path, d in self.scenes.items()
+                if d.key != start
+                and d.key not in targets
+                and not self.is_knot(d.node)
+                and not "".join(d.text).strip()
+            ]
+            if not empty:
+                return
+            for path in empty:
+                del self.scenes[path]
 
     def mergeable(self, data: _SceneData, target: _SceneData) -> bool:
         if not target.node.name or _SCENE_NAME.match(target.node.name):
@@ -484,6 +503,7 @@ def read_ink(path: Path, report: ImportReport) -> StoryDraft:
     reader.read()
     top_key = reader.scenes["0"].key
     reader.merge_chains(top_key)
+    reader.prune(top_key)
     scenes, choices = [], []
     for node_path in reader.order:
         item = reader.scenes.get(node_path)
