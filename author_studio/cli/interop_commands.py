@@ -36,7 +36,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     imp.add_argument("source", help="the file or folder to import")
     imp.add_argument(
-        "-o", "--output", required=True, help=f"the new project file (*{PROJECT_SUFFIX})"
+        "-o",
+        "--output",
+        required=True,
+        help=f"the new project file (*{PROJECT_SUFFIX})",
     )
     imp.add_argument(
         "--story", metavar="NAME", help="the story to import from a Twine 2 archive"

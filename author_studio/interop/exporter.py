@@ -23,7 +23,12 @@ from author_studio.domain.model import Scene
 from author_studio.domain.story import Story
 from author_studio.interop import links, twee, twine_html
 from author_studio.interop.draft import AssetDraft
-from author_studio.interop.passages import DEFAULT_SIZE, LAYOUT_ASSET, RawPassage, RawStory
+from author_studio.interop.passages import (
+    DEFAULT_SIZE,
+    LAYOUT_ASSET,
+    RawPassage,
+    RawStory,
+)
 from author_studio.services.session import ProjectSession
 from author_studio.store.tables import StoryAssetRow
 
@@ -86,20 +91,30 @@ def _passage_names(story: Story) -> dict[int, str]:
     for scene in story.scenes:
         counts[scene.title] = counts.get(scene.title, 0) + 1
     return {
-        scene.id: scene.title if counts[scene.title] == 1 else f"{scene.title} ({scene.key})"
+        scene.id: scene.title
+        if counts[scene.title] == 1
+        else f"{scene.title} ({scene.key})"
         for scene in story.scenes
     }
 
 
 def _link_for(label: str, target: str) -> str | None:
-    """Write a link that the Twine 2 link rules read back as ``label``, ``target``."""
-    label = " ".join(label.split()).replace("]]", "] ]")
-    if "]]" in target or "\n" in target:
+    """Write a link that the Twine 2 link rules read back as ``label``, ``target``.
+
+    Returns None when no link syntax can carry the pair, for example a target
+    containing ``->`` or ``]]``.
+    """
+    label = " ".join(label.split())
+    if "]]" in target or "]]" in label or "\n" in target or "->" in target:
         return None
-    if label == target and not re.search(r"->|<-|\|", target):
+    if label == target and not re.search(r"<-|\||\]$|^\[", target):
         return f"[[{target}]]"
-    if "->" not in target and "->" not in label:
+    if "->" in label:
+        return None
+    if not target.endswith("]") and not label.startswith("["):
         return f"[[{label}->{target}]]"
+    if "<-" not in target and not label.endswith("]"):
+        return f"[[{target}<-{label}]]"
     return None
 
 
@@ -118,7 +133,9 @@ def story_to_raw(
             try:
                 layout = json.loads(asset.text)
             except ValueError:
-                warnings.append(f"the story asset {LAYOUT_ASSET!r} is not JSON; ignored")
+                warnings.append(
+                    f"the story asset {LAYOUT_ASSET!r} is not JSON; ignored"
+                )
     sizes = layout.get("sizes", {}) if isinstance(layout, dict) else {}
     start = story.start
     raw = RawStory(
@@ -238,11 +255,19 @@ def export_project(
 
         write_atomically(
             destination,
-            lambda temp: write_package(story, temp, audience_id, personas, result.warnings),
+            lambda temp: write_package(
+                story, temp, audience_id, personas, result.warnings
+            ),
         )
     else:
         raw = story_to_raw(story, read_assets(session), audience_id, result.warnings)
-        text = twee.write_twee(raw) if fmt is ExportFormat.TWEE else twine_html.write_archive(raw)
-        write_atomically(destination, lambda temp: temp.write_text(text, encoding="utf-8"))
+        text = (
+            twee.write_twee(raw)
+            if fmt is ExportFormat.TWEE
+            else twine_html.write_archive(raw)
+        )
+        write_atomically(
+            destination, lambda temp: temp.write_text(text, encoding="utf-8")
+        )
     logger.info("Exported %s as %s to %s", session.path, fmt.value, destination)
     return result

@@ -20,11 +20,13 @@ from __future__ import annotations
 import json
 import logging
 import re
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from author_studio.domain.model import Scene, SceneKind, Variable, VariableType
 from author_studio.interop.draft import ChoiceDraft, ImportReport, StoryDraft
+from author_studio.interop.passages import auto_layout
 
 logger = logging.getLogger(__name__)
 
@@ -190,7 +192,7 @@ class _InkReader:
         if top is None:
             raise ValueError("the root container has no top-level flow")
         pending = [top]
-        for name, node in self.root.named.items():
+        for node in self.root.named.values():
             if self.is_knot(node):
                 pending.append(node)
         self.scene(top)
@@ -453,7 +455,7 @@ def _variables(root: _Node, report: ImportReport, file: str) -> list[Variable]:
             stack.append("".join(text))
         elif in_str and isinstance(element, str) and element.startswith("^"):
             text.append(element[1:])
-        elif isinstance(element, bool) or isinstance(element, (int, float)):
+        elif isinstance(element, (bool, int, float)):
             stack.append(element)
         elif isinstance(element, dict) and "VAR=" in element:
             name = element["VAR="]
@@ -475,6 +477,41 @@ def _variables(root: _Node, report: ImportReport, file: str) -> list[Variable]:
         elif isinstance(element, dict):
             stack.append(None)
     return variables
+
+
+def _scenes(reader: _InkReader, top_key: str) -> tuple[list[Scene], list[ChoiceDraft]]:
+    scenes, choices = [], []
+    for node_path in reader.order:
+        item = reader.scenes.get(node_path)
+        if item is None:
+            continue
+        script = re.sub(r"\n{3,}", "\n\n", "".join(item.text)).strip()
+        if item.key == top_key:
+            kind = SceneKind.START
+        else:
+            kind = SceneKind.SCENE if item.edges else SceneKind.ENDING
+        scenes.append(
+            Scene(
+                key=item.key,
+                title=item.title or item.key,
+                kind=kind,
+                script=script,
+                tags=item.tags,
+                notes="\n".join(dict.fromkeys(item.notes)),
+                duration_s=max(5.0, round(len(script.split()) / 2.5, 1)),
+                x=float("nan"),
+                y=float("nan"),
+            )
+        )
+        choices.extend(item.edges)
+    titles: dict[str, int] = {}
+    for scene in scenes:
+        titles[scene.title] = titles.get(scene.title, 0) + 1
+    for scene in scenes:
+        if titles[scene.title] > 1:
+            scene.title = f"{scene.title} ({scene.key})"[:120]
+    auto_layout(scenes, choices)
+    return scenes, choices
 
 
 def read_ink(path: Path, report: ImportReport) -> StoryDraft:
@@ -504,62 +541,25 @@ def read_ink(path: Path, report: ImportReport) -> StoryDraft:
     top_key = reader.scenes["0"].key
     reader.merge_chains(top_key)
     reader.prune(top_key)
-    scenes, choices = [], []
-    for node_path in reader.order:
-        item = reader.scenes.get(node_path)
-        if item is None:
-            continue
-        script = re.sub(r"\n{3,}", "\n\n", "".join(item.text)).strip()
-        kind = (
-            SceneKind.START
-            if item.key == top_key
-            else (SceneKind.ENDING if not item.edges else SceneKind.SCENE)
-        )
-        scenes.append(
-            Scene(
-                key=item.key,
-                title=item.title or item.key,
-                kind=kind,
-                script=script,
-                tags=item.tags,
-                notes="\n".join(dict.fromkeys(item.notes)),
-                duration_s=max(5.0, round(len(script.split()) / 2.5, 1)),
-            )
-        )
-        choices.extend(item.edges)
-        for note in dict.fromkeys(item.notes):
-            if note.startswith("ink variable") or note.startswith("ink temporary"):
-                continue
-    titles: dict[str, int] = {}
-    for scene in scenes:
-        titles[scene.title] = titles.get(scene.title, 0) + 1
-    for scene in scenes:
-        if titles[scene.title] > 1:
-            scene.title = f"{scene.title} ({scene.key})"[:120]
-    logic = sum(1 for s in scenes if s.notes)
+    draft = StoryDraft(
+        title=path.stem,
+        ifid=str(uuid.uuid4()).upper(),
+        story_format="ink",
+        story_format_version=str(version),
+    )
+    draft.scenes, draft.choices = _scenes(reader, top_key)
+    draft.variables = _variables(root, report, path.name)
+    report.warn(f"ink stories have no IFID; generated {draft.ifid}")
+    logic = sum(1 for s in draft.scenes if s.notes)
     if logic:
         report.keep(
             "(story)",
             f"ink logic in {logic} scenes is listed in their notes",
             path.name,
         )
-    from author_studio.interop.passages import _auto_layout
-
-    for scene in scenes:
-        scene.x = scene.y = float("nan")
-    _auto_layout(scenes, choices)
-    draft = StoryDraft(
-        title=path.stem, ifid="", story_format="ink", story_format_version=str(version)
-    )
-    draft.scenes, draft.choices = scenes, choices
-    draft.variables = _variables(root, report, path.name)
-    import uuid
-
-    draft.ifid = str(uuid.uuid4()).upper()
-    report.warn(f"ink stories have no IFID; generated {draft.ifid}")
     report.passages = len(reader.order)
-    report.scenes = len(scenes)
-    report.choices = len(choices)
-    report.endings = sum(1 for s in scenes if s.kind is SceneKind.ENDING)
+    report.scenes = len(draft.scenes)
+    report.choices = len(draft.choices)
+    report.endings = sum(1 for s in draft.scenes if s.kind is SceneKind.ENDING)
     report.variables = len(draft.variables)
     return draft

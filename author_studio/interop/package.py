@@ -40,8 +40,16 @@ STORY_SCHEMA: dict[str, Any] = {
     "title": "Author Studio story",
     "type": "object",
     "additionalProperties": False,
-    "required": ["format_version", "title", "ifid", "start", "variables", "scenes",
-                 "choices", "audiences"],
+    "required": [
+        "format_version",
+        "title",
+        "ifid",
+        "start",
+        "variables",
+        "scenes",
+        "choices",
+        "audiences",
+    ],
     "properties": {
         "format_version": {"const": PACKAGE_FORMAT_VERSION},
         "title": {"type": "string", "minLength": 1},
@@ -86,8 +94,17 @@ STORY_SCHEMA: dict[str, Any] = {
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["id", "from", "to", "label", "condition", "effects",
-                             "window_s", "is_default", "position"],
+                "required": [
+                    "id",
+                    "from",
+                    "to",
+                    "label",
+                    "condition",
+                    "effects",
+                    "window_s",
+                    "is_default",
+                    "position",
+                ],
                 "properties": {
                     "id": {"type": "integer"},
                     "from": _KEY,
@@ -95,8 +112,12 @@ STORY_SCHEMA: dict[str, Any] = {
                     "label": {"type": "string", "minLength": 1},
                     "condition": {"type": "string"},
                     "effects": {"type": "string"},
-                    "window_s": {"anyOf": [{"type": "number", "exclusiveMinimum": 0},
-                                           {"type": "null"}]},
+                    "window_s": {
+                        "anyOf": [
+                            {"type": "number", "exclusiveMinimum": 0},
+                            {"type": "null"},
+                        ]
+                    },
                     "is_default": {"type": "boolean"},
                     "position": {"type": "integer"},
                     "tags": {"type": "array", "items": {"type": "string"}},
@@ -143,8 +164,10 @@ STORY_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "name": {"type": "string"},
                     "audience": {"type": "string"},
-                    "tag_weights": {"type": "object",
-                                    "additionalProperties": {"type": "number"}},
+                    "tag_weights": {
+                        "type": "object",
+                        "additionalProperties": {"type": "number"},
+                    },
                     "timeout_rate": {"type": "number", "minimum": 0, "maximum": 1},
                     "dropoff_per_minute": {"type": "number", "minimum": 0},
                     "mismatch_factor": {"type": "number", "minimum": 1},
@@ -170,22 +193,44 @@ def story_document(
         "description": story.info.description,
         "start": story.start.key if story.start else None,
         "variables": [
-            {"name": v.name, "type": v.type.value, "initial": v.initial,
-             "description": v.description}
+            {
+                "name": v.name,
+                "type": v.type.value,
+                "initial": v.initial,
+                "description": v.description,
+            }
             for v in story.variables
         ],
         "scenes": [
-            {"key": s.key, "title": s.title, "kind": s.kind.value, "synopsis": s.synopsis,
-             "script": s.script, "duration_s": s.duration_s, "tags": list(s.tags),
-             "pacing": s.pacing.value if s.pacing else None}
+            {
+                "key": s.key,
+                "title": s.title,
+                "kind": s.kind.value,
+                "synopsis": s.synopsis,
+                "script": s.script,
+                "duration_s": s.duration_s,
+                "tags": list(s.tags),
+                "pacing": s.pacing.value if s.pacing else None,
+            }
             for s in sorted(story.scenes, key=lambda s: s.id or 0)
         ],
         "choices": [
-            {"id": c.id, "from": keys[c.source_id], "to": keys[c.target_id],
-             "label": c.label, "condition": c.condition, "effects": c.effects,
-             "window_s": c.window_s, "is_default": c.is_default, "position": c.position,
-             "tags": list(c.tags), "link_kind": c.link_kind.value}
-            for c in sorted(story.choices, key=lambda c: (c.source_id, c.position, c.id))
+            {
+                "id": c.id,
+                "from": keys[c.source_id],
+                "to": keys[c.target_id],
+                "label": c.label,
+                "condition": c.condition,
+                "effects": c.effects,
+                "window_s": c.window_s,
+                "is_default": c.is_default,
+                "position": c.position,
+                "tags": list(c.tags),
+                "link_kind": c.link_kind.value,
+            }
+            for c in sorted(
+                story.choices, key=lambda c: (c.source_id, c.position, c.id)
+            )
         ],
         "audiences": [],
     }
@@ -194,21 +239,34 @@ def story_document(
         for scene in story.scenes:
             variant = story.approved_variant(scene.id, audience.id)
             if variant is not None:
-                variants[scene.key] = {"script": variant.script,
-                                       "duration_s": variant.duration_s}
+                variants[scene.key] = {
+                    "script": variant.script,
+                    "duration_s": variant.duration_s,
+                }
         document["audiences"].append(
-            {"name": audience.name, "pacing": audience.pacing.value, "tone": audience.tone,
-             "rating": audience.rating.value, "interests": list(audience.interests),
-             "language": audience.language, "description": audience.description,
-             "variants": variants}
+            {
+                "name": audience.name,
+                "pacing": audience.pacing.value,
+                "tone": audience.tone,
+                "rating": audience.rating.value,
+                "interests": list(audience.interests),
+                "language": audience.language,
+                "description": audience.description,
+                "variants": variants,
+            }
         )
     if personas:
         names = {a.id: a.name for a in audiences}
         document["personas"] = [
-            {"name": p.name, "audience": names[p.audience_id],
-             "tag_weights": dict(p.tag_weights), "timeout_rate": p.timeout_rate,
-             "dropoff_per_minute": p.dropoff_per_minute,
-             "mismatch_factor": p.mismatch_factor, "description": p.description}
+            {
+                "name": p.name,
+                "audience": names[p.audience_id],
+                "tag_weights": dict(p.tag_weights),
+                "timeout_rate": p.timeout_rate,
+                "dropoff_per_minute": p.dropoff_per_minute,
+                "mismatch_factor": p.mismatch_factor,
+                "description": p.description,
+            }
             for p in story.personas
             if p.audience_id in names
         ]
@@ -240,11 +298,15 @@ def write_package(
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "generator": "Author Studio",
         "generator_version": __version__,
-        "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+        "files": {
+            name: hashlib.sha256(data).hexdigest() for name, data in files.items()
+        },
     }
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("manifest.json", _dump(manifest))
         for name, data in files.items():
             archive.writestr(name, data)
     if not story.audiences:
-        warnings.append("the project has no audiences; the player shows the base script")
+        warnings.append(
+            "the project has no audiences; the player shows the base script"
+        )

@@ -257,7 +257,7 @@ class _Builder:
                 outgoing[passage.name] == 0 or ending_tag
             ):
                 scene.kind = SceneKind.ENDING
-        _auto_layout(scenes, self.draft.choices)
+        auto_layout(scenes, self.draft.choices)
         self.draft.scenes = scenes
         self.draft.variables = self._variables()
         if layout or self.raw.zoom is not None:
@@ -362,34 +362,15 @@ class _Builder:
             )
         for link in scan.links:
             line = base + link.line if base else None
-            if link.external:
-                self.report.keep(
-                    passage.name, f"link to a web address {link.target!r}", file, line
-                )
-                continue
-            if link.target not in keys:
-                if link.target in special:
-                    self.report.keep(
-                        passage.name,
-                        f"link to the special passage {link.target!r}",
-                        file,
-                        line,
-                    )
-                else:
-                    self.report.warn(
-                        f"passage {passage.name!r} links to {link.target!r}, which does "
-                        "not exist; no choice was made for it",
-                        file,
-                        line,
-                    )
+            if not self._followable(passage, link, keys, special, line):
                 continue
             effects = self._effects(passage, link, line)
-            identity = (link.target, link.label, effects)
+            label = " ".join(link.label.split()) or link.target
+            identity = (link.target, label, effects)
             if identity in seen:
                 continue
             seen.add(identity)
             count += 1
-            label = " ".join(link.label.split()) or link.target
             self.draft.choices.append(
                 ChoiceDraft(
                     source_key=keys[passage.name],
@@ -404,6 +385,33 @@ class _Builder:
             if link.kind is LinkKind.MACRO:
                 self.report.macro_choices += 1
         return count
+
+    def _followable(
+        self,
+        passage: RawPassage,
+        link: links.FoundLink,
+        keys: dict[str, str],
+        special: set[str],
+        line: int | None,
+    ) -> bool:
+        """Report a link that cannot become a choice; return whether it can."""
+        if link.external:
+            what = f"link to a web address {link.target!r}"
+            self.report.keep(passage.name, what, passage.file, line)
+            return False
+        if link.target in keys:
+            return True
+        if link.target in special:
+            what = f"link to the special passage {link.target!r}"
+            self.report.keep(passage.name, what, passage.file, line)
+        else:
+            self.report.warn(
+                f"passage {passage.name!r} links to {link.target!r}, which does not "
+                "exist; no choice was made for it",
+                passage.file,
+                line,
+            )
+        return False
 
     def _effects(
         self, passage: RawPassage, link: links.FoundLink, line: int | None
@@ -423,7 +431,7 @@ class _Builder:
 
     def _record_types(self, assignments) -> bool:
         types = {}
-        for name, operator, value in assignments:
+        for name, _operator, value in assignments:
             kind = _type_of(value)
             known = self.variable_types.get(name) or types.get(name)
             if known is not None and known is not kind:
@@ -465,7 +473,7 @@ def _type_of(value: bool | int | str) -> VariableType:
     return VariableType.TEXT
 
 
-def _auto_layout(scenes: list[Scene], choices: list[ChoiceDraft]) -> None:
+def auto_layout(scenes: list[Scene], choices: list[ChoiceDraft]) -> None:
     """Place scenes with no valid position in columns by distance from the start.
 
     Placed scenes go to the right of every scene that kept its Twine position.
@@ -475,7 +483,6 @@ def _auto_layout(scenes: list[Scene], choices: list[ChoiceDraft]) -> None:
         return
     placed = [s for s in scenes if s.x == s.x]
     left = max((s.x for s in placed), default=-250.0) + 250.0
-    by_key = {s.key: s for s in scenes}
     following: dict[str, list[str]] = {}
     for choice in choices:
         following.setdefault(choice.source_key, []).append(choice.target_key)
@@ -501,7 +508,6 @@ def _auto_layout(scenes: list[Scene], choices: list[ChoiceDraft]) -> None:
         rows[column] = row + 1
         scene.x = left + column * 200.0
         scene.y = 100.0 + row * 150.0
-    del by_key
 
 
 def build_draft(raw: RawStory, report: ImportReport) -> StoryDraft:

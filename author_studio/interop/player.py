@@ -55,8 +55,10 @@ _TEMPLATE = """<!DOCTYPE html>
 
 
 def _asset(name: str) -> str:
-    return resources.files("author_studio.interop").joinpath("player", name).read_text(
-        encoding="utf-8"
+    return (
+        resources.files("author_studio.interop")
+        .joinpath("player", name)
+        .read_text(encoding="utf-8")
     )
 
 

@@ -9,7 +9,8 @@ children of ``#storeArea`` or ``#store-area``, with ``\\n``, ``\\t`` and ``\\s``
 
 The stdlib HTML parser decodes entities in text and attributes, and it treats the
 content of ``<script>`` and ``<style>`` as raw text, so the story-format engine
-inlined in a published file is never mistaken for story data.
+inlined in a published file is never mistaken for story data. Line endings
+become LF and trailing blank lines of a passage are dropped, as in Twee.
 """
 
 from __future__ import annotations
@@ -113,6 +114,15 @@ def _lines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _passage_text(text: str) -> str:
+    # Trailing blank lines are dropped, as Twee 3 requires, so a story reads the
+    # same from its HTML and from its Twee source.
+    lines = _lines(text).split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return "\n".join(lines)
+
+
 def story_names(path: Path) -> list[str]:
     """Return the names of the Twine 2 stories in an HTML file."""
     parser = _StoryParser()
@@ -185,7 +195,7 @@ def _twine2(path, parser, report, story_name) -> RawStory:
                 RawPassage(
                     name=child.attrs.get("name", ""),
                     tags=child.attrs.get("tags", "").split(),
-                    text=text,
+                    text=_passage_text(text),
                     file=path.name,
                     line=child.line,
                     position=child.attrs.get("position"),
@@ -238,7 +248,7 @@ def _twine1(path, parser, report) -> RawStory:
             RawPassage(
                 name=element.attrs.get("tiddler", ""),
                 tags=element.attrs.get("tags", "").split(),
-                text=_lines(_twine1_text("".join(element.text))),
+                text=_passage_text(_twine1_text("".join(element.text))),
                 file=path.name,
                 line=element.line,
                 position=element.attrs.get("twine-position"),

@@ -106,7 +106,9 @@ class Page:
 
     def command(self, method: str, **params: Any) -> dict[str, Any]:
         self.next_id += 1
-        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        self.ws.send(
+            json.dumps({"id": self.next_id, "method": method, "params": params})
+        )
         while True:
             message = json.loads(self.ws.receive())
             if message.get("id") == self.next_id:
@@ -186,7 +188,9 @@ def chromium_page(tmp_path_factory: pytest.TempPathFactory):
                 raise DevToolsError("Chromium did not open its DevTools port")
             time.sleep(0.1)
         port = int(port_file.read_text().split()[0])
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/json/list", timeout=10
+        ) as r:
             targets = json.load(r)
         url = next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
         page = Page(url)

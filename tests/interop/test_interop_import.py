@@ -18,7 +18,8 @@ from author_studio.store.errors import ProjectExistsError
 DATA = Path(__file__).resolve().parent.parent / "data" / "twine"
 CORPUS = Path(
     os.environ.get(
-        "AUTHOR_STUDIO_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus"
+        "AUTHOR_STUDIO_CORPUS",
+        Path(__file__).resolve().parents[3] / "shared" / "corpus",
     )
 )
 
@@ -32,8 +33,13 @@ def _corpus_sources() -> list[str]:
         if path.is_dir() or path.suffix in (".twee", ".tw"):
             sources.append(path.relative_to(CORPUS).as_posix())
     for folder in ("twee1", "twine2-html", "twine1-html"):
-        sources += [p.relative_to(CORPUS).as_posix() for p in sorted((CORPUS / folder).iterdir())]
-    sources += sorted(p.relative_to(CORPUS).as_posix() for p in CORPUS.glob("ink/*/*.json"))
+        sources += [
+            p.relative_to(CORPUS).as_posix()
+            for p in sorted((CORPUS / folder).iterdir())
+        ]
+    sources += sorted(
+        p.relative_to(CORPUS).as_posix() for p in CORPUS.glob("ink/*/*.json")
+    )
     return sources
 
 
@@ -166,14 +172,18 @@ def test_missing_ifid_is_generated(tmp_path: Path) -> None:
     source = tmp_path / "s.twee"
     source.write_text(":: Start\nHello [[Next]]\n\n:: Next\nEnd.\n", encoding="utf-8")
     draft, report = read_story(source)
-    assert re.fullmatch(r"[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}", draft.ifid)
+    assert re.fullmatch(
+        r"[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}",
+        draft.ifid,
+    )
     assert any("no IFID" in w.message for w in report.warnings)
 
 
 def test_crlf_bom_and_metadata(tmp_path: Path) -> None:
     source = tmp_path / "s.twee"
     text = (
-        ':: StoryData\r\n{"ifid": "D674C58C-DEFA-4F70-B7A2-27742230C0FC", "start": "Go"}\r\n'
+        ":: StoryData\r\n"
+        '{"ifid": "D674C58C-DEFA-4F70-B7A2-27742230C0FC", "start": "Go"}\r\n'
         ':: Go [a b] {"position":"10,20","size":"200,100"}\r\nLine one\r\n[[Bad]]\r\n'
         ':: Bad {"position":"nowhere"}\r\nEnd\r\n\r\n\r\n'
     )
@@ -222,7 +232,7 @@ def test_setter_links_become_effects(tmp_path: Path) -> None:
 def test_special_passages_kept_as_assets(tmp_path: Path) -> None:
     source = tmp_path / "s.twee"
     source.write_text(
-        ":: Start\nGo [[Menu]]\n\n:: Menu [widget]\n<<widget \"x\">><</widget>>\n\n"
+        ':: Start\nGo [[Menu]]\n\n:: Menu [widget]\n<<widget "x">><</widget>>\n\n'
         ":: Style [stylesheet]\nbody {}\n\n:: PassageHeader\nHead\n",
         encoding="utf-8",
     )
@@ -239,7 +249,9 @@ def test_special_passages_kept_as_assets(tmp_path: Path) -> None:
 def test_folder_import_nested(tmp_path: Path) -> None:
     (tmp_path / "story" / "part").mkdir(parents=True)
     (tmp_path / "story" / "a.tw").write_text(":: Start\n[[Deep]]", encoding="utf-8")
-    (tmp_path / "story" / "part" / "b.twee").write_text(":: Deep\nEnd", encoding="utf-8")
+    (tmp_path / "story" / "part" / "b.twee").write_text(
+        ":: Deep\nEnd", encoding="utf-8"
+    )
     draft, report = read_story(tmp_path / "story")
     assert [s.title for s in draft.scenes] == ["Start", "Deep"]
     assert report.choices == 1
@@ -267,12 +279,14 @@ def test_keys_are_stable_slugs(tmp_path: Path) -> None:
 
 
 ARCHIVE = (
-    '<tw-storydata name="One" startnode="1" ifid="606B5476-BA53-4A70-B4F5-F6794AE67744" '
+    '<tw-storydata name="One" startnode="1" '
+    'ifid="606B5476-BA53-4A70-B4F5-F6794AE67744" '
     'format="Harlowe" hidden><tw-passagedata pid="1" name="A &amp; B" tags="t1 t2" '
     'position="900,400" size="100,100">Say &quot;hi&quot; &lt;b&gt; [[Next]]'
     '</tw-passagedata><tw-passagedata pid="2" name="Next" position="bad">x'
     "</tw-passagedata></tw-storydata>\n"
-    '<tw-storydata name="Two" startnode="1" ifid="1188096A-464B-4A12-9B08-822D4BB60D0E" '
+    '<tw-storydata name="Two" startnode="1" '
+    'ifid="1188096A-464B-4A12-9B08-822D4BB60D0E" '
     'hidden><tw-passagedata pid="1" name="Only">y</tw-passagedata></tw-storydata>'
 )
 
@@ -280,7 +294,7 @@ ARCHIVE = (
 def test_archive_needs_story_name(tmp_path: Path) -> None:
     source = tmp_path / "library.html"
     source.write_text(ARCHIVE, encoding="utf-8")
-    with pytest.raises(StoryImportError, match="'One', 'Two'.*--story"):
+    with pytest.raises(StoryImportError, match=r"'One', 'Two'.*--story"):
         read_story(source)
 
 
@@ -288,7 +302,7 @@ def test_archive_story_picked_by_name(tmp_path: Path) -> None:
     source = tmp_path / "library.html"
     source.write_text(ARCHIVE, encoding="utf-8")
     draft, report = read_story(source, "One")
-    first, second = draft.scenes
+    first, _second = draft.scenes
     assert first.title == "A & B"
     assert first.script == 'Say "hi" <b> [[Next]]'
     assert first.kind is SceneKind.START
@@ -307,7 +321,9 @@ def test_twine2_html_corpus_twin(corpus: Path) -> None:
 
 
 def test_twine1_html(corpus: Path) -> None:
-    draft, report = read_story(corpus / "twine1-html/cookbook-sugarcane-dungeonmoving.html")
+    draft, report = read_story(
+        corpus / "twine1-html/cookbook-sugarcane-dungeonmoving.html"
+    )
     twee_draft, _ = read_story(corpus / "twee1/cookbook-sugarcane-dungeonmoving.tw")
     assert report.source_format == "Twine 1 HTML"
     north = next(s for s in draft.scenes if s.title == "North")
@@ -316,11 +332,14 @@ def test_twine1_html(corpus: Path) -> None:
 
 
 def test_ink_weave_maps_choices() -> None:
-    draft, report = read_story(DATA / "ink-basic-demo.json")
+    draft, _report = read_story(DATA / "ink-basic-demo.json")
     start = next(s for s in draft.scenes if s.kind is SceneKind.START)
     assert start.script == "I looked at Monsieur Fogg"
     labels = [c.label for c in draft.choices if c.source_key == start.key]
-    assert labels == ["... and I could contain myself no longer.", "... but I said nothing"]
+    assert labels == [
+        "... and I could contain myself no longer.",
+        "... but I said nothing",
+    ]
     # Nine choices in the source plus the continues out of bodies and gathers.
     assert sum(1 for c in draft.choices if c.label != "Continue") == 9
     endings = [s for s in draft.scenes if s.kind is SceneKind.ENDING]

@@ -114,7 +114,9 @@ def test_player_timer_takes_default(player_page) -> None:
 def test_player_shows_script_as_text(player_page) -> None:
     page = player_page
     page.evaluate("document.getElementById('audience').value = ''")
-    page.evaluate("document.getElementById('audience').dispatchEvent(new Event('change'))")
+    page.evaluate(
+        "document.getElementById('audience').dispatchEvent(new Event('change'))"
+    )
     _click(page, "Walk in")
     _click(page, "Open the vault")
     page.wait_for("document.body.dataset.scene === 'vault'")
