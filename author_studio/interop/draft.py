@@ -42,6 +42,10 @@ class KeptText:
         return f"{where}{self.scene_title}: {self.what}"
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 @dataclass
 class ImportReport:
     source: str
@@ -68,11 +72,12 @@ class ImportReport:
         """Return the report as lines for a terminal or a dialog."""
         lines = [
             f"Imported {self.source} ({self.source_format})",
-            f"  {self.passages} passages: {self.scenes} scenes "
-            f"({self.endings} endings) and {self.assets} story assets",
-            f"  {self.choices} choices, {self.macro_choices} of them from "
+            f"  {_count(self.passages, 'passage')}: {_count(self.scenes, 'scene')} "
+            f"({_count(self.endings, 'ending')}) and "
+            f"{_count(self.assets, 'story asset')}",
+            f"  {_count(self.choices, 'choice')}, {self.macro_choices} of them from "
             "navigation macros",
-            f"  {self.variables} variables",
+            f"  {_count(self.variables, 'variable')}",
         ]
         if self.kept_as_text:
             lines.append(f"  kept as script text ({len(self.kept_as_text)}):")
