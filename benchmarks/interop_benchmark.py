@@ -4,9 +4,9 @@ Run from the repository root:
 
     python benchmarks/interop_benchmark.py [--corpus PATH] [--passages N]
 
-Each import reads the source, builds the draft and writes a new project file; the
-figures are wall-clock seconds of the best of ``--repeat`` runs, printed with the
-scene and choice counts so a run can be checked.
+Each import reads the source, builds the draft and writes a new project file. The
+figures are wall-clock seconds of the best of ``--repeat`` runs. Scene and choice
+counts are printed beside them, so a run can be checked.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ class ExportFormat(enum.StrEnum):
 
 
 class LintFailedError(Exception):
-    """Lint found errors; ``findings`` holds their messages."""
+    """Lint found errors; ``findings`` contains their messages."""
 
     def __init__(self, findings: list[str]) -> None:
         super().__init__(

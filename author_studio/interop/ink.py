@@ -1,6 +1,6 @@
 """Map compiled ink JSON onto scenes and choices.
 
-The runtime format is a tree of containers (JSON arrays whose last element holds
+The runtime format is a tree of containers (JSON arrays whose last element contains
 named sub-containers). Scenes are made from the containers a reader can land on:
 the top-level flow, knots, stitches, choice bodies (``c-N``) and gathers
 (``g-N``). A choice point ``{"*": path}`` becomes a choice labelled with the

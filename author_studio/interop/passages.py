@@ -219,55 +219,59 @@ class _Builder:
     def build(self) -> StoryDraft:
         self._check_ifid()
         passages = self._dedupe(self.raw.passages)
-        scene_passages = []
-        for passage in passages:
-            kind = _special_kind(passage)
-            if kind is None:
-                scene_passages.append(passage)
-            else:
-                self.draft.assets.append(
-                    AssetDraft(passage.name, kind, passage.text, list(passage.tags))
-                )
-                if passage.name == "StoryInit":
-                    self._read_initials(passage.text)
         self.report.passages = len(passages)
+        scene_passages = self._split_special(passages)
+
         keys = _unique_keys([p.name for p in scene_passages])
         start = self._start_name(scene_passages)
-        layout: dict[str, dict[str, str]] = {}
-        scenes = []
-        for passage in scene_passages:
-            scene = Scene(
-                key=keys[passage.name],
-                title=passage.name,
-                script=passage.text,
-                tags=_clean_tags(passage, self.report),
-                duration_s=_duration(passage.text),
-                kind=SceneKind.START if passage.name == start else SceneKind.SCENE,
-            )
-            self._place(scene, passage, layout)
-            scenes.append(scene)
+        layout: dict[str, str] = {}
+        scenes = [
+            self._scene(passage, keys[passage.name], passage.name == start, layout)
+            for passage in scene_passages
+        ]
+
         special = {asset.name for asset in self.draft.assets}
-        outgoing: dict[str, int] = {}
-        for passage in scene_passages:
-            count = self._choices(passage, keys, special)
-            outgoing[passage.name] = count
         for scene, passage in zip(scenes, scene_passages, strict=True):
+            outgoing = self._choices(passage, keys, special)
             ending_tag = any(ENDING_TAGS.match(tag) for tag in scene.tags)
-            if scene.kind is SceneKind.SCENE and (
-                outgoing[passage.name] == 0 or ending_tag
-            ):
+            if scene.kind is SceneKind.SCENE and (outgoing == 0 or ending_tag):
                 scene.kind = SceneKind.ENDING
+
         auto_layout(scenes, self.draft.choices)
         self.draft.scenes = scenes
         self.draft.variables = self._variables()
         if layout or self.raw.zoom is not None:
-            meta = {"sizes": layout, "zoom": self.raw.zoom}
-            self.draft.assets.append(
-                AssetDraft(
-                    LAYOUT_ASSET, "twine_layout", json.dumps(meta, ensure_ascii=False)
-                )
+            meta = json.dumps(
+                {"sizes": layout, "zoom": self.raw.zoom}, ensure_ascii=False
             )
+            self.draft.assets.append(AssetDraft(LAYOUT_ASSET, "twine_layout", meta))
         return self.draft
+
+    def _split_special(self, passages: list[RawPassage]) -> list[RawPassage]:
+        """Keep special passages as story assets; return the story passages."""
+        story_passages = []
+        for passage in passages:
+            kind = _special_kind(passage)
+            if kind is None:
+                story_passages.append(passage)
+                continue
+            asset = AssetDraft(passage.name, kind, passage.text, list(passage.tags))
+            self.draft.assets.append(asset)
+            if passage.name == "StoryInit":
+                self._read_initials(passage.text)
+        return story_passages
+
+    def _scene(self, passage: RawPassage, key: str, is_start: bool, layout) -> Scene:
+        scene = Scene(
+            key=key,
+            title=passage.name,
+            script=passage.text,
+            tags=_clean_tags(passage, self.report),
+            duration_s=_duration(passage.text),
+            kind=SceneKind.START if is_start else SceneKind.SCENE,
+        )
+        self._place(scene, passage, layout)
+        return scene
 
     def _check_ifid(self) -> None:
         if re.fullmatch(r"[0-9A-Fa-f-]{8,63}", self.raw.ifid or ""):

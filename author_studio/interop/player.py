@@ -4,8 +4,8 @@ The page inlines ``player/player.js``, ``player/player.css`` and the story JSON.
 Its Content-Security-Policy allows nothing but that one script and that one
 stylesheet, each named by its SHA-256 hash, so the page loads nothing from the
 network and runs no other code. The story JSON sits in a
-``<script type="application/json">`` block, which browsers never execute; every
-``<`` in it is written as ``\\u003c`` so story text cannot close the block.
+``<script type="application/json">`` block, which browsers never execute. Every
+``<`` in it is written as ``\\u003c``, so story text cannot close the block.
 """
 
 from __future__ import annotations

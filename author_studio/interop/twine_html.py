@@ -136,7 +136,7 @@ def read_html(
     """Read one story from a Twine 2 or Twine 1 HTML file.
 
     ``story_name`` picks a story from a library archive; it is required when the
-    archive holds more than one.
+    archive contains more than one.
     """
     parser = _StoryParser()
     parser.feed(_decode(path.read_bytes(), path))
