@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from author_studio.analysis.lint import Severity, lint
 from author_studio.domain.model import Scene
 from author_studio.domain.story import Story
 from author_studio.interop import links, twee, twine_html
@@ -61,13 +62,6 @@ class ExportResult:
 
 def lint_errors(story: Story) -> list[str]:
     """Return the messages of the errors that lint finds in ``story``."""
-    try:
-        from author_studio.analysis.lint import Severity, lint
-    except ImportError:
-        # TODO: lint lives in author_studio.analysis; without it exports are not
-        # checked.
-        logger.warning("author_studio.analysis is not installed; export not linted")
-        return []
     return [
         f"{finding.code}: {finding.message}"
         for finding in lint(story)

@@ -14,6 +14,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass, field
 
+from author_studio.domain import expressions
 from author_studio.domain.errors import ValidationError
 from author_studio.domain.model import (
     LinkKind,
@@ -423,6 +424,8 @@ class _Builder:
         if not link.setter:
             return ""
         assignments = links.translate_setter(link.setter)
+        if assignments is not None and not _parses(links.effect_text(assignments)):
+            assignments = None
         if assignments is None or not self._record_types(assignments):
             self.report.keep(
                 passage.name,
@@ -467,6 +470,16 @@ class _Builder:
                 )
             )
         return variables
+
+
+def _parses(effects: str) -> bool:
+    # A SugarCube name such as $not or $true is no variable name in the
+    # expression language, so such a setter stays in the text only.
+    try:
+        expressions.parse_effects(effects)
+    except expressions.ExpressionError:
+        return False
+    return True
 
 
 def _type_of(value: bool | int | str) -> VariableType:

@@ -405,6 +405,24 @@ def test_cli_export_lint_errors_exit_1(tmp_path: Path, capsys, monkeypatch) -> N
     assert out.exists()
 
 
+def test_export_runs_real_lint(tmp_path: Path, capsys) -> None:
+    project = tmp_path / "p.authorstudio"
+    ProjectSession.create(project, "Only a start").close()
+    out = tmp_path / "x.twee"
+    assert main(["export", str(project), "-o", str(out), "--format", "twee"]) == 1
+    assert "no-ending" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_export_clean_story_not_forced(tmp_path: Path) -> None:
+    session = _story_with_audiences(tmp_path / "p.authorstudio")
+    out = tmp_path / "story.storypkg"
+    result = export_project(session, out)
+    session.close()
+    assert result.lint_errors == []
+    assert out.exists()
+
+
 def test_cli_export_unknown_audience(tmp_path: Path, capsys) -> None:
     project = tmp_path / "p.authorstudio"
     ProjectSession.create(project, "Aud").close()

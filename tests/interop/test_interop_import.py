@@ -219,14 +219,15 @@ def test_setter_links_become_effects(tmp_path: Path) -> None:
     source.write_text(
         ':: StoryData\n{"ifid": "D674C58C-DEFA-4F70-B7A2-27742230C0FC", '
         '"format": "SugarCube"}\n\n:: StoryInit\n<<set $gold to 3>>\n\n'
-        ":: Start\n[[Take|Next][$gold += 2]]\n[[Odd|Next][$gold to $gold * 2]]\n\n"
+        ":: Start\n[[Take|Next][$gold += 2]]\n[[Odd|Next][$gold to $gold * 2]]\n"
+        "[[Word|Next][$not to 1]]\n\n"
         ":: Next\nEnd\n",
         encoding="utf-8",
     )
     draft, report = read_story(source)
-    assert [c.effects for c in draft.choices] == ["gold += 2", ""]
+    assert [c.effects for c in draft.choices] == ["gold += 2", "", ""]
     assert [(v.name, v.initial) for v in draft.variables] == [("gold", 3)]
-    assert len(report.kept_as_text) == 1
+    assert len(report.kept_as_text) == 2
 
 
 def test_special_passages_kept_as_assets(tmp_path: Path) -> None:

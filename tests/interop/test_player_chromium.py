@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -148,3 +149,75 @@ def test_player_restart_resets_state(player_page) -> None:
     page.wait_for("document.body.dataset.scene === 'start'")
     assert page.evaluate("storyPlayer.state.gold") == 0
     assert page.evaluate("storyPlayer.history.length") == 0
+
+
+EXPRESSIONS = [
+    "1 + 2 * 3",
+    "(1 + 2) * 3",
+    "7 / 2",
+    "-7 / 2",
+    "7 / -2",
+    "-(3 - 10) / 3",
+    "10 - 4 - 3",
+    "2 * -3",
+    "gold / 2 == 2",
+    "gold >= 5 and not seen",
+    "seen or gold > 100",
+    'name == "Ann"',
+    'name != "Bob"',
+    '"a\\"b" == "a\\"b"',
+    "true == false",
+    "not true or true",
+    "1 / 0",
+    "gold + true",
+    'name + "x"',
+    '1 == "1"',
+    "1 < 2 < 3",
+    "missing + 1",
+    "3 +",
+    "false and 1 / 0 == 1",
+    "true or missing",
+    "(gold)",
+]
+
+
+def _python_value(text: str, state: dict) -> object:
+    from author_studio.domain import expressions
+
+    try:
+        return expressions.evaluate(expressions.parse_condition(text), state)
+    except expressions.ExpressionError:
+        return "error"
+
+
+def test_player_evaluator_matches_python(player_page) -> None:
+    state = {"gold": 5, "seen": False, "name": "Ann"}
+    mismatches = []
+    for text in EXPRESSIONS:
+        script = (
+            "(() => { try { return storyExpressions.evaluate("
+            f"storyExpressions.parseCondition({json.dumps(text)}), "
+            f"{json.dumps(state)}); }} catch (e) {{ return 'error'; }} }})()"
+        )
+        in_browser = player_page.evaluate(script)
+        expected = _python_value(text, state)
+        if in_browser != expected or type(in_browser) is not type(expected):
+            mismatches.append((text, in_browser, expected))
+    assert mismatches == []
+
+
+def test_player_effects_match_python(player_page) -> None:
+    from author_studio.domain import expressions
+
+    state = {"gold": 5, "seen": False, "name": "Ann"}
+    for effects in (
+        "gold += 2; seen = true",
+        'name = "Zoe"; gold -= 10',
+        "gold = gold / 2",
+    ):
+        expected = expressions.apply_effects(expressions.parse_effects(effects), state)
+        script = (
+            "storyExpressions.applyEffects(storyExpressions.parseEffects("
+            f"{json.dumps(effects)}), {json.dumps(state)})"
+        )
+        assert player_page.evaluate(script) == expected, effects

@@ -42,8 +42,13 @@
         let j = i + 1;
         let value = "";
         while (j < text.length && text[j] !== '"') {
-          if (text[j] === "\\" && j + 1 < text.length) { value += text[j + 1]; j += 2; }
-          else { value += text[j]; j += 1; }
+          if (text[j] === "\\") {
+            if (text[j + 1] !== '"' && text[j + 1] !== "\\") {
+              throw new ExpressionError("column " + (j + 1) + ": only \\\" and \\\\ escapes are allowed");
+            }
+            value += text[j + 1];
+            j += 2;
+          } else { value += text[j]; j += 1; }
         }
         if (j >= text.length) throw new ExpressionError("column " + (i + 1) + ": unterminated string");
         tokens.push({ t: "str", v: value, at: i });
@@ -157,52 +162,58 @@
 
   function typeOf(value) { return typeof value === "number" ? "int" : typeof value; }
 
+  // Types are strict, as in the Python evaluator: arithmetic and ordering take
+  // whole numbers, and/or/not take booleans, == and != need equal types.
   function evaluate(expr, state) {
     switch (expr.op) {
       case "lit": return expr.v;
       case "var":
         if (!(expr.name in state)) throw new ExpressionError("unknown variable " + expr.name);
         return state[expr.name];
-      case "not": return !truth(evaluate(expr.a, state));
-      case "and": return truth(evaluate(expr.a, state)) && truth(evaluate(expr.b, state));
-      case "or": return truth(evaluate(expr.a, state)) || truth(evaluate(expr.b, state));
-      case "neg": return -integer(evaluate(expr.a, state));
+      case "not": return !truth(evaluate(expr.a, state), "not");
+      case "and": {
+        const left = truth(evaluate(expr.a, state), "and");
+        return left ? truth(evaluate(expr.b, state), "and") : false;
+      }
+      case "or": {
+        const left = truth(evaluate(expr.a, state), "or");
+        return left ? true : truth(evaluate(expr.b, state), "or");
+      }
+      case "neg": return -integer(evaluate(expr.a, state), "-");
       default: break;
     }
     const a = evaluate(expr.a, state);
     const b = evaluate(expr.b, state);
+    if (expr.op === "==" || expr.op === "!=") {
+      if (typeOf(a) !== typeOf(b)) {
+        throw new ExpressionError("'" + expr.op + "' compares values of different types");
+      }
+      return (a === b) === (expr.op === "==");
+    }
+    integer(a, expr.op);
+    integer(b, expr.op);
     switch (expr.op) {
-      case "==": return typeOf(a) === typeOf(b) && a === b;
-      case "!=": return !(typeOf(a) === typeOf(b) && a === b);
-      case "<": return ordered(a, b) && a < b;
-      case "<=": return ordered(a, b) && a <= b;
-      case ">": return ordered(a, b) && a > b;
-      case ">=": return ordered(a, b) && a >= b;
-      case "+":
-        if (typeof a === "string" && typeof b === "string") return a + b;
-        return integer(a) + integer(b);
-      case "-": return integer(a) - integer(b);
-      case "*": return integer(a) * integer(b);
+      case "<": return a < b;
+      case "<=": return a <= b;
+      case ">": return a > b;
+      case ">=": return a >= b;
+      case "+": return a + b;
+      case "-": return a - b;
+      case "*": return a * b;
       case "/":
-        if (integer(b) === 0) throw new ExpressionError("division by zero");
-        return Math.trunc(integer(a) / b);
+        if (b === 0) throw new ExpressionError("division by zero");
+        return Math.trunc(a / b);
       default: throw new ExpressionError("unknown operator " + expr.op);
     }
   }
 
-  function truth(value) {
-    if (typeof value !== "boolean") throw new ExpressionError("expected true or false");
+  function truth(value, op) {
+    if (typeof value !== "boolean") throw new ExpressionError("'" + op + "' needs true or false");
     return value;
   }
-  function integer(value) {
-    if (typeof value !== "number") throw new ExpressionError("expected a whole number");
+  function integer(value, op) {
+    if (typeof value !== "number") throw new ExpressionError("'" + op + "' needs a whole number");
     return value;
-  }
-  function ordered(a, b) {
-    if (typeOf(a) !== typeOf(b) || typeof a === "boolean") {
-      throw new ExpressionError("cannot order " + typeOf(a) + " and " + typeOf(b));
-    }
-    return true;
   }
 
   function applyEffects(assignments, state) {
@@ -210,8 +221,8 @@
     for (const item of assignments) {
       const value = evaluate(item.expr, next);
       if (item.op === "=") next[item.name] = value;
-      else if (item.op === "+=") next[item.name] = integer(next[item.name]) + integer(value);
-      else next[item.name] = integer(next[item.name]) - integer(value);
+      else if (item.op === "+=") next[item.name] = integer(next[item.name], "+=") + integer(value, "+=");
+      else next[item.name] = integer(next[item.name], "-=") - integer(value, "-=");
     }
     return next;
   }
