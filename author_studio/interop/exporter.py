@@ -27,6 +27,7 @@ from author_studio.interop.draft import AssetDraft
 from author_studio.interop.passages import (
     DEFAULT_SIZE,
     LAYOUT_ASSET,
+    SPECIAL_NAMES,
     RawPassage,
     RawStory,
 )
@@ -34,6 +35,9 @@ from author_studio.services.session import ProjectSession
 from author_studio.store.tables import StoryAssetRow
 
 logger = logging.getLogger(__name__)
+
+
+_RESERVED_NAMES = {"StoryTitle", "StoryData", *SPECIAL_NAMES}
 
 
 class ExportFormat(enum.StrEnum):
@@ -80,8 +84,9 @@ def _number(value: float) -> str:
 
 
 def _passage_names(story: Story) -> dict[int, str]:
-    """Return a unique passage name per scene: its title, or title and key."""
-    counts: dict[str, int] = {}
+    """Return a unique passage name per scene: its title, or title and key when
+    the title is shared or is the name of a special passage."""
+    counts: dict[str, int] = dict.fromkeys(_RESERVED_NAMES, 1)
     for scene in story.scenes:
         counts[scene.title] = counts.get(scene.title, 0) + 1
     return {

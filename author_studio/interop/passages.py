@@ -289,6 +289,13 @@ class _Builder:
         seen: dict[str, RawPassage] = {}
         kept = []
         for passage in passages:
+            if not passage.name.strip():
+                passage.name = f"Untitled passage {passage.line or len(kept) + 1}"
+                self.report.warn(
+                    f"a passage has no name; it was named {passage.name!r}",
+                    passage.file,
+                    passage.line or None,
+                )
             first = seen.get(passage.name)
             if first is None:
                 seen[passage.name] = passage

@@ -282,6 +282,16 @@ def _raw_text(text: str, element: str) -> str:
     return re.sub(f"</({element})", r"<\\/\1", text, flags=re.IGNORECASE)
 
 
+_ELEMENT_KINDS = ("script", "stylesheet")
+
+
+def _y(position: object) -> float:
+    try:
+        return float(str(position).split(",")[1])
+    except (IndexError, ValueError):
+        return 0.0
+
+
 def write_archive(story: RawStory) -> str:
     """Write one story as Twine 2 archive HTML (a file Twine 2 can import)."""
     pids = {passage.name: str(index) for index, passage in enumerate(story.passages, 1)}
@@ -314,10 +324,17 @@ def write_archive(story: RawStory) -> str:
     )
     for name, color in sorted(story.tag_colors.items()):
         parts.append(f'<tw-tag name="{_attr(name)}" color="{_attr(color)}"></tw-tag>')
+    # Story assets have no place on the canvas; Twine 2 needs a position for
+    # every passage, so they go in a row below the scenes.
+    bottom = max((_y(p.position) for p in story.passages), default=0.0) + 250
     extra = [
-        RawPassage(name=a.name, tags=list(a.tags), text=a.text)
-        for a in story.assets
-        if a.kind not in ("script", "stylesheet")
+        RawPassage(
+            name=a.name,
+            tags=list(a.tags),
+            text=a.text,
+            position=f"{i * 125},{bottom:g}",
+        )
+        for i, a in enumerate(a for a in story.assets if a.kind not in _ELEMENT_KINDS)
     ]
     for passage in [*story.passages, *extra]:
         if passage.name not in pids:

@@ -448,3 +448,23 @@ def test_macro_choice_kind_survives(tmp_path: Path) -> None:
     kinds = [c.link_kind for c in session.choices.list()]
     session.close()
     assert kinds.count(LinkKind.MACRO) == 5
+
+
+def test_reserved_scene_title_renamed(tmp_path: Path) -> None:
+    project = tmp_path / "p.authorstudio"
+    session = ProjectSession.create(project, "Reserved", start_title="StoryData")
+    out = tmp_path / "r.twee"
+    export_project(session, out, ExportFormat.TWEE, force=True)
+    session.close()
+    text = out.read_text(encoding="utf-8")
+    assert ":: StoryData (start) {" in text
+    assert text.count(":: StoryData") == 2
+
+
+def test_html_assets_get_positions(tmp_path: Path) -> None:
+    source = tmp_path / "tricky.twee"
+    source.write_text(TRICKY, encoding="utf-8")
+    _, _, out = _round_trip(source, tmp_path, ExportFormat.TWINE_HTML, ".html")
+    html = out.read_text(encoding="utf-8")
+    assert 'name="StoryInit" tags="" position="0,450"' in html
+    assert 'position=""' not in html

@@ -268,6 +268,15 @@ def test_duplicate_passage_kept(tmp_path: Path) -> None:
     assert duplicate[0].line == 4
 
 
+def test_nameless_passage_named(tmp_path: Path) -> None:
+    source = tmp_path / "s.twee"
+    source.write_text(":: Start\n[[Untitled passage 4]]\n\n::  [tag]\nText\n")
+    draft, report = read_story(source)
+    assert [s.title for s in draft.scenes] == ["Start", "Untitled passage 4"]
+    assert report.warnings[-1].line == 4
+    assert len(draft.choices) == 1
+
+
 def test_keys_are_stable_slugs(tmp_path: Path) -> None:
     source = tmp_path / "s.twee"
     source.write_text(
