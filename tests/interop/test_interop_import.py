@@ -68,11 +68,11 @@ def test_corpus_story_imports(corpus: Path, tmp_path: Path, source: str) -> None
 def _simple_counts(path: Path) -> tuple[int, int]:
     """Count passages and links of a Twee file with two plain regexes.
 
-    Deliberately not the importer's code: passages are the ``::`` header lines
-    other than StoryTitle and StoryData; links are the matches of the Twine 2
-    editor's own pattern ``\\[\\[.*?\\]\\]``, with a target after the last ``|``
-    or ``->``, counted once per passage and target and label, and not counting
-    targets that start with a URL scheme.
+    Deliberately not the importer's code. Passages are the ``::`` header lines
+    other than StoryTitle and StoryData. Links are the matches of the Twine 2
+    editor's own pattern ``\\[\\[.*?\\]\\]``, counted once per passage and link
+    text. A link whose target (after the last ``|`` or ``->``) starts with a URL
+    scheme is not counted.
     """
     text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
     chunks = re.split(r"(?m)^::", text)[1:]
@@ -94,7 +94,7 @@ def _simple_counts(path: Path) -> tuple[int, int]:
     return passages, link_count
 
 
-# In these stories no special passage holds a link and no passage both links to
+# In these stories no special passage contains a link and no passage both links to
 # and uses a macro on the same target, so each simple-regex link is one
 # plain-link choice. (Elsewhere a link hidden in an HTML comment next to a
 # (go-to:) of the same passage is one choice, as in the Twine story map.)
