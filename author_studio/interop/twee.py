@@ -21,6 +21,7 @@ from author_studio.interop.passages import RawPassage, RawStory
 logger = logging.getLogger(__name__)
 
 TWEE_SUFFIXES = (".twee", ".tw")
+_TWEE3_MARK = re.compile(r"(?m)^::\s*StoryData\s*$|^::[^\n]*\{\s*\"")
 _TWEE2_POSITION = re.compile(r"^<\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*>$")
 
 
@@ -69,8 +70,19 @@ def _split_header(rest: str) -> tuple[str, str | None, str | None]:
     return name, tags, metadata
 
 
+_TWEE1_HEADER = re.compile(r"^::\s*(.*?)\s*(?:\[([^\]]*)\])?\s*$")
+
+
+def parse_twee1_header(line: str, file: str, number: int) -> RawPassage:
+    """Parse a Twee 1 header: a name and an optional tag block, no escapes."""
+    match = _TWEE1_HEADER.match(line)
+    assert match is not None
+    name, tags = match.group(1), (match.group(2) or "").split()
+    return RawPassage(name=name, tags=tags, text="", file=file, line=number)
+
+
 def parse_header(line: str, file: str, number: int, report: ImportReport) -> RawPassage:
-    """Parse one header line (it starts with ``::``) into an empty passage."""
+    """Parse one Twee 3 header line (it starts with ``::``) into an empty passage."""
     raw_name, raw_tags, metadata = _split_header(line[2:])
     name = unescape(raw_name.strip(" \t"))
     tags = [unescape(tag) for tag in (raw_tags or "").split()]
@@ -112,8 +124,13 @@ def read_text(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def parse_twee(text: str, file: str, report: ImportReport) -> list[RawPassage]:
-    """Split Twee source into passages; text before the first header is reported."""
+def parse_twee(
+    text: str, file: str, report: ImportReport, twee1: bool = False
+) -> list[RawPassage]:
+    """Split Twee source into passages; text before the first header is reported.
+
+    With ``twee1``, headers are read as Twee 1: no escapes and no metadata block.
+    """
     passages: list[RawPassage] = []
     current: RawPassage | None = None
     body: list[str] = []
@@ -131,7 +148,10 @@ def parse_twee(text: str, file: str, report: ImportReport) -> list[RawPassage]:
     for number, line in enumerate(text.split("\n"), start=1):
         if line.startswith("::"):
             finish()
-            current = parse_header(line, file, number, report)
+            if twee1:
+                current = parse_twee1_header(line, file, number)
+            else:
+                current = parse_header(line, file, number, report)
             body = []
         else:
             body.append(line)
@@ -161,13 +181,17 @@ def read_twee(source: Path, report: ImportReport) -> RawStory:
             f"{source}: no .twee or .tw files found; pick a Twee file or a folder "
             "that contains some"
         )
+    texts = {path: read_text(path) for path in files}
+    # Twee 3 is told apart from Twee 1 by its StoryData passage or a metadata
+    # block on any header; only Twee 3 has backslash escapes in headers.
+    twee1 = not any(_TWEE3_MARK.search(text) for text in texts.values())
     passages: list[RawPassage] = []
-    for path in files:
+    for path, text in texts.items():
         label = path.name if source.is_file() else path.relative_to(source).as_posix()
-        passages.extend(parse_twee(read_text(path), label, report))
+        passages.extend(parse_twee(text, label, report, twee1))
     story = RawStory(passages=passages)
     story.take_story_passages(report)
-    report.source_format = "Twee 3" if story.has_story_data else "Twee 1"
+    report.source_format = "Twee 1" if twee1 else "Twee 3"
     return story
 
 

@@ -157,3 +157,17 @@ def test_twee_escape_round_trips(name: str) -> None:
     report = ImportReport(source="x")
     line = ":: " + twee.escape(name) + " [t]"
     assert twee.parse_header(line, "x", 1, report).name == name
+
+
+def test_twee1_headers_have_no_escapes(tmp_path) -> None:
+    source = tmp_path / "old.tw"
+    source.write_text(
+        ":: Start\n[[C:\\dir]]\n\n:: C:\\dir [a b]\nx\n\n:: Odd {name}\ny\n",
+        encoding="utf-8",
+    )
+    report = ImportReport(source="x")
+    story = twee.read_twee(source, report)
+    assert [p.name for p in story.passages] == ["Start", "C:\\dir", "Odd {name}"]
+    assert story.passages[1].tags == ["a", "b"]
+    assert report.source_format == "Twee 1"
+    assert report.warnings == []
