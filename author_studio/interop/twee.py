@@ -70,15 +70,21 @@ def _split_header(rest: str) -> tuple[str, str | None, str | None]:
     return name, tags, metadata
 
 
-_TWEE1_HEADER = re.compile(r"^::\s*(.*?)\s*(?:\[([^\]]*)\])?\s*$")
+_TWEE1_HEADER = re.compile(
+    r"^::\s*(.*?)\s*(?:\[([^\]]*)\])?\s*(?:<\s*(-?\d+)\s*,\s*(-?\d+)\s*>)?\s*$"
+)
 
 
 def parse_twee1_header(line: str, file: str, number: int) -> RawPassage:
-    """Parse a Twee 1 header: a name and an optional tag block, no escapes."""
+    """Parse a Twee 1 header: a name, an optional tag block and an optional Twee 2
+    position ``<x,y>``, with no escapes."""
     match = _TWEE1_HEADER.match(line)
     assert match is not None
     name, tags = match.group(1), (match.group(2) or "").split()
-    return RawPassage(name=name, tags=tags, text="", file=file, line=number)
+    passage = RawPassage(name=name, tags=tags, text="", file=file, line=number)
+    if match.group(3) is not None:
+        passage.position = f"{match.group(3)},{match.group(4)}"
+    return passage
 
 
 def parse_header(line: str, file: str, number: int, report: ImportReport) -> RawPassage:

@@ -162,12 +162,13 @@ def test_twee_escape_round_trips(name: str) -> None:
 def test_twee1_headers_have_no_escapes(tmp_path) -> None:
     source = tmp_path / "old.tw"
     source.write_text(
-        ":: Start\n[[C:\\dir]]\n\n:: C:\\dir [a b]\nx\n\n:: Odd {name}\ny\n",
+        ":: Start\n[[C:\\dir]]\n\n:: C:\\dir [a b] <10,20>\nx\n\n:: Odd {name}\ny\n",
         encoding="utf-8",
     )
     report = ImportReport(source="x")
     story = twee.read_twee(source, report)
     assert [p.name for p in story.passages] == ["Start", "C:\\dir", "Odd {name}"]
     assert story.passages[1].tags == ["a", "b"]
+    assert story.passages[1].position == "10,20"
     assert report.source_format == "Twee 1"
     assert report.warnings == []
