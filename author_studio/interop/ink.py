@@ -9,9 +9,10 @@ default choice labelled "Continue". Chains of scenes linked only by such a
 continue are then merged, so a knot and the stitch it opens read as one scene.
 
 Text stays script text, including the branches of inline conditionals and
-sequences (shown in braces). Logic with no equivalent here (conditions,
-assignments, function calls, tunnels, threads) is listed in the scene notes and
-in the import report. The format description in ink's repository covers version
+sequences (shown in braces), and assignments are written into it as ink-like
+``~ name = value`` lines (see :mod:`.ink_logic`). Logic with no equivalent here
+(conditions, assignments, function calls, tunnels, threads) is also listed in the
+scene notes, and conditions in the import report. The format description in ink's repository covers version
 10 only; this reader follows the runtime's behaviour for versions 19 to 21.
 """
 
@@ -26,6 +27,7 @@ from pathlib import Path
 
 from author_studio.domain.model import Scene, SceneKind, Variable, VariableType
 from author_studio.interop.draft import ChoiceDraft, ImportReport, StoryDraft
+from author_studio.interop.ink_logic import EvalStack, assignment
 from author_studio.interop.passages import auto_layout
 
 logger = logging.getLogger(__name__)
@@ -97,6 +99,7 @@ class _SceneData:
     notes: list[str] = field(default_factory=list)
     edges: list[ChoiceDraft] = field(default_factory=list)
     ends: bool = False
+    stack: EvalStack = field(default_factory=EvalStack)
 
 
 class _InkReader:
@@ -210,7 +213,16 @@ class _InkReader:
 
     def walk(self, node: _Node, data: _SceneData, pending: list[_Node]) -> bool:
         """Read one container into ``data``; return False when the flow left it."""
-        state = {"ev": False, "str": False, "tag": False, "label": []}
+        state = {
+            "ev": False,
+            "str": False,
+            "tag": False,
+            "label": [],
+            "str_text": [],
+            # Shared by the nested containers of one scene, because an ev block
+            # can end in one container and be used in the next.
+            "stack": data.stack,
+        }
         for index, element in enumerate(node.content):
             if isinstance(element, list):
                 child = node.by_index[index]
@@ -245,6 +257,8 @@ class _InkReader:
         if isinstance(element, str):
             return self.command(element, data, state)
         if not isinstance(element, dict):
+            if state["ev"]:
+                state["stack"].feed(element)
             return True
         if "*" in element:
             self.choice(node, element, data, state, pending)
@@ -252,9 +266,16 @@ class _InkReader:
             return self.divert(node, element, data, state, pending)
         elif "#" in element:
             self.tag(element["#"], data)
+        elif "VAR=" in element or "temp=" in element:
+            line = assignment(element, state["stack"].pop())
+            if line is not None:
+                data.text.append(line + "\n")
+                data.notes.append(f"ink {line[2:]}")
+        elif state["ev"] and state["stack"].feed(element):
+            pass
         else:
             for key, what in _LOGIC.items():
-                if key in element and not (key == "temp=" and element[key] == "$r"):
+                if key in element:
                     data.notes.append(f"ink {what}: {json.dumps(element)}")
         return True
 
@@ -262,6 +283,7 @@ class _InkReader:
         if element.startswith("^"):
             if state["str"]:
                 state["label"].append(element[1:])
+                state["str_text"].append(element[1:])
             elif state["tag"]:
                 state.setdefault("tag_text", []).append(element[1:])
             elif not state["ev"]:
@@ -270,8 +292,15 @@ class _InkReader:
             data.text.append("\n")
         elif element in ("ev", "/ev"):
             state["ev"] = element == "ev"
-        elif element in ("str", "/str"):
-            state["str"] = element == "str"
+        elif element == "str":
+            state["str"], state["str_text"] = True, []
+        elif element == "/str":
+            state["str"] = False
+            state["stack"].push(
+                json.dumps("".join(state["str_text"]), ensure_ascii=False)
+            )
+        elif element == "out":
+            data.text.append("{" + state["stack"].pop() + "}")
         elif element == "#":
             state["tag"], state["tag_text"] = True, []
         elif element == "/#":
@@ -284,6 +313,8 @@ class _InkReader:
             return False
         elif element in ("thread", "->->", "~ret"):
             data.notes.append(f"ink control command {element!r}")
+        elif state["ev"]:
+            state["stack"].feed(element)
         return True
 
     def tag(self, text: str, data: _SceneData) -> None:
@@ -305,8 +336,12 @@ class _InkReader:
                 f"choice {label!r} points to a missing container", self.file
             )
             return
+        condition = state["stack"].pop() if flags & 0x1 else ""
+        state["stack"].clear()
         if flags & 0x1:
-            data.notes.append(f"ink condition on the choice {label or 'Continue'!r}")
+            data.notes.append(
+                f"ink condition on the choice {label or 'Continue'!r}: {condition}"
+            )
             self.report.keep(
                 data.title, f"condition on the choice {label!r}", self.file
             )
@@ -347,7 +382,8 @@ class _InkReader:
             return True
         conditional = bool(element.get("c"))
         if conditional:
-            data.notes.append(f"ink condition on the divert to {path!r}")
+            condition = state["stack"].pop()
+            data.notes.append(f"ink condition on the divert to {path!r}: {condition}")
             self.report.keep(
                 data.title, f"condition on the divert to {path!r}", self.file
             )

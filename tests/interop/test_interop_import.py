@@ -399,3 +399,18 @@ def test_bad_source_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(StoryImportError, match="no Twine story found"):
         import_story(source, out / "p.authorstudio")
     assert list(out.iterdir()) == []
+
+
+def test_ink_logic_kept_as_text(corpus: Path) -> None:
+    draft, _ = read_story(corpus / "ink/veiled/Veiled.json")
+    by_key = {s.key: s for s in draft.scenes}
+    gate = by_key["Intro_Portail.choice"]
+    assert gate.script.startswith(
+        "~ temp can_open_gate = (intro_checked_gate and (inventory ? crowbar))"
+    )
+    assert (
+        "ink condition on the choice 'Inspect the gate <gate>': not can_open_gate"
+        in (gate.notes)
+    )
+    inspect = by_key["Intro_Portail.choice.0.c-1"]
+    assert inspect.script.startswith("~ intro_checked_gate = 1\n")
