@@ -12,8 +12,9 @@ Text stays script text, including the branches of inline conditionals and
 sequences (shown in braces), and assignments are written into it as ink-like
 ``~ name = value`` lines (see :mod:`.ink_logic`). Logic with no equivalent here
 (conditions, assignments, function calls, tunnels, threads) is also listed in the
-scene notes, and conditions in the import report. The format description in ink's repository covers version
-10 only; this reader follows the runtime's behaviour for versions 19 to 21.
+scene notes, and conditions in the import report. The format description in
+ink's repository covers version 10 only; this reader follows the runtime's
+behaviour for versions 19 to 21.
 """
 
 from __future__ import annotations
