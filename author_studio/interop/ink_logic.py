@@ -66,7 +66,7 @@ class EvalStack:
         self.items.append(text)
 
     def feed(self, element: object) -> bool:
-        """Apply one element; return False when it is nothing this stack knows."""
+        """Apply one element; return False when this stack does not handle it."""
         if isinstance(element, bool):
             self.push("true" if element else "false")
         elif isinstance(element, (int, float)):

@@ -38,7 +38,7 @@ FORMATS = [
 
 
 class ExportDialog(QDialog):
-    """Export ``session``'s project; ``exported`` is emitted with the file written."""
+    """Export the project of ``session`` to a file the user picks."""
 
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -115,7 +115,8 @@ class ExportDialog(QDialog):
         personas = self.personas_check.isChecked() and self.personas_check.isEnabled()
         output = Path(self.output_edit.text())
         session = self.session
-        # Slots must be connected before the worker can emit (see import_dialog).
+        # A worker's signal reaches only the slots connected when it is emitted,
+        # so the work waits until the slots below are connected.
         connected = threading.Event()
 
         def work(control: TaskControl):

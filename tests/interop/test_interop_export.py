@@ -468,3 +468,13 @@ def test_html_assets_get_positions(tmp_path: Path) -> None:
     html = out.read_text(encoding="utf-8")
     assert 'name="StoryInit" tags="" position="0,450"' in html
     assert 'position=""' not in html
+
+
+def test_twee_export_for_one_audience(tmp_path: Path) -> None:
+    session = _story_with_audiences(tmp_path / "p.authorstudio")
+    out = tmp_path / "kids.twee"
+    export_project(session, out, ExportFormat.TWEE, audience="Kids", force=True)
+    session.close()
+    text = out.read_text(encoding="utf-8")
+    assert "Kid text\n\n[[Go->End]]" in text
+    assert "PROPOSED" not in text
