@@ -77,6 +77,7 @@ class RawPassage:
     position: object = None
     size: object = None
     pid: str = ""
+    text_on_header_line: bool = False
 
 
 @dataclass
@@ -362,7 +363,10 @@ class _Builder:
         self, passage: RawPassage, keys: dict[str, str], special: set[str]
     ) -> int:
         scan = links.scan_passage(passage.text, self.raw.story_format)
-        file, base = passage.file, passage.line
+        file = passage.file
+        # The line before the passage text: the header line in Twee; in HTML the
+        # text starts on the line of its opening tag.
+        base = passage.line - 1 if passage.text_on_header_line else passage.line
         seen: set[tuple[str, str, str]] = set()
         count = 0
         for macro in scan.unfollowed:
@@ -370,10 +374,10 @@ class _Builder:
                 passage.name,
                 f"navigation to a computed passage: {macro.text}",
                 file,
-                base + macro.line if base else None,
+                base + macro.line if passage.line else None,
             )
         for link in scan.links:
-            line = base + link.line if base else None
+            line = base + link.line if passage.line else None
             if not self._followable(passage, link, keys, special, line):
                 continue
             effects = self._effects(passage, link, line)

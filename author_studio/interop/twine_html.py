@@ -201,6 +201,7 @@ def _twine2(path, parser, report, story_name) -> RawStory:
                     position=child.attrs.get("position"),
                     size=child.attrs.get("size"),
                     pid=child.attrs.get("pid", ""),
+                    text_on_header_line=True,
                 )
             )
         elif child.tag == "tw-tag" and child.attrs.get("name"):
@@ -252,6 +253,7 @@ def _twine1(path, parser, report) -> RawStory:
                 file=path.name,
                 line=element.line,
                 position=element.attrs.get("twine-position"),
+                text_on_header_line=True,
             )
         )
     settings = next((p for p in passages if p.name == "StorySettings"), None)

@@ -289,6 +289,7 @@ def test_keys_are_stable_slugs(tmp_path: Path) -> None:
 
 
 ARCHIVE = (
+    "<!DOCTYPE html>\n<html>\n"
     '<tw-storydata name="One" startnode="1" '
     'ifid="606B5476-BA53-4A70-B4F5-F6794AE67744" '
     'format="Harlowe" hidden><tw-passagedata pid="1" name="A &amp; B" tags="t1 t2" '
@@ -318,6 +319,7 @@ def test_archive_story_picked_by_name(tmp_path: Path) -> None:
     assert first.kind is SceneKind.START
     assert first.tags == ["t1", "t2"]
     assert "bad" in report.warnings[0].message
+    assert report.warnings[0].line == 3
     assert read_story(source, "Two")[0].scenes[0].title == "Only"
 
 
@@ -414,3 +416,17 @@ def test_ink_logic_kept_as_text(corpus: Path) -> None:
     )
     inspect = by_key["Intro_Portail.choice.0.c-1"]
     assert inspect.script.startswith("~ intro_checked_gate = 1\n")
+
+
+def test_html_link_warning_line(tmp_path: Path) -> None:
+    source = tmp_path / "story.html"
+    source.write_text(
+        "<html>\n<body>\n"
+        '<tw-storydata name="S" startnode="1" '
+        'ifid="606B5476-BA53-4A70-B4F5-F6794AE67744">'
+        '<tw-passagedata pid="1" name="A" position="1,1">one\n[[Nowhere]]'
+        "</tw-passagedata></tw-storydata>\n</body>\n</html>\n",
+        encoding="utf-8",
+    )
+    _, report = read_story(source)
+    assert [(w.file, w.line) for w in report.warnings] == [("story.html", 4)]
