@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -221,3 +222,36 @@ def test_player_effects_match_python(player_page) -> None:
             f"{json.dumps(effects)}), {json.dumps(state)})"
         )
         assert player_page.evaluate(script) == expected, effects
+
+
+def test_player_shows_imported_twine_markup(tmp_path: Path, chromium_page) -> None:
+    from author_studio.interop.importer import import_story
+
+    data = Path(__file__).resolve().parent.parent / "data" / "twine"
+    project = tmp_path / "snowman.authorstudio"
+    import_story(data / "cookbook-snowman-space-exploration.twee", project)
+    session = ProjectSession.open(project)
+    scripts = {s.key: s.script for s in session.scenes.list()}
+    export_project(session, tmp_path / "s.storypkg", ExportFormat.STORYPKG, force=True)
+    session.close()
+    with zipfile.ZipFile(tmp_path / "s.storypkg") as archive:
+        archive.extractall(tmp_path / "pkg")
+    page = chromium_page
+    page.open(tmp_path / "pkg" / "player" / "index.html")
+    with_script = [key for key, text in scripts.items() if "<script>" in text]
+    assert with_script
+    for key in with_script:
+        page.evaluate(f"storyPlayer.goTo({json.dumps(key)})")
+        shown = page.evaluate(
+            "[...document.querySelectorAll('#scene-text p')]"
+            ".map(p => p.textContent).join('|')"
+        )
+        paragraphs = re.split(r"\n\s*\n", scripts[key])
+        expected = "|".join(p for p in paragraphs if p.strip())
+        assert shown == expected, key
+        assert (
+            page.evaluate("document.querySelectorAll('#scene-text *:not(p)').length")
+            == 0
+        )
+    assert page.evaluate("typeof window.setup") == "undefined"
+    assert page.problems() == []

@@ -237,6 +237,7 @@
   }
   const $ = function (id) { return document.getElementById(id); };
   const player = { scene: null, state: {}, audience: null, history: [], timer: null };
+  // storyPlayer.goTo("key") jumps to a scene, for previewing a package.
   window.storyPlayer = player;
 
   function initialState() {
@@ -370,6 +371,7 @@
     restart();
   }
 
+  player.goTo = function (key) { stopTimer(); show(key); };
   window.storyExpressions = { parseCondition: parseCondition, parseEffects: parseEffects,
     evaluate: evaluate, applyEffects: applyEffects };
   setUp();
