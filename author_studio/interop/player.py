@@ -34,7 +34,7 @@ _TEMPLATE = """<!DOCTYPE html>
   <select id="audience"></select></span>
   <button type="button" id="restart" class="quiet">Restart</button>
 </header>
-<main>
+<main aria-live="polite">
   <h2 id="scene-title"></h2>
   <div id="scene-text"></div>
   <div id="timer" hidden>

@@ -255,3 +255,11 @@ def test_player_shows_imported_twine_markup(tmp_path: Path, chromium_page) -> No
         )
     assert page.evaluate("typeof window.setup") == "undefined"
     assert page.problems() == []
+
+
+def test_player_number_keys_choose(player_page) -> None:
+    page = player_page
+    page.command("Input.dispatchKeyEvent", type="keyDown", key="1", text="1")
+    page.command("Input.dispatchKeyEvent", type="keyUp", key="1")
+    page.wait_for("document.body.dataset.scene === 'hall'")
+    assert page.evaluate("storyPlayer.history[0].how") == "chosen"

@@ -313,7 +313,10 @@
       list.appendChild(item);
     }
     const ended = choices.length === 0;
-    $("ending").hidden = !ended;
+    // An ending scene may still offer choices (a "try again" link): it shows the
+    // ending banner above them.
+    $("ending").hidden = !(ended || scene.kind === "ending");
+    $("ending-restart").hidden = !ended;
     document.body.dataset.ended = ended ? "true" : "false";
     startTimer(choices);
     window.scrollTo(0, 0);
@@ -367,6 +370,14 @@
       restart();
     });
     $("restart").addEventListener("click", restart);
+    // Keys 1 to 9 take the choice with that number.
+    document.addEventListener("keydown", function (event) {
+      if (event.altKey || event.ctrlKey || event.metaKey) return;
+      if (event.target instanceof HTMLSelectElement) return;
+      const number = Number(event.key);
+      const buttons = document.querySelectorAll("button.choice");
+      if (number >= 1 && number <= buttons.length) buttons[number - 1].click();
+    });
     $("ending-restart").addEventListener("click", restart);
     restart();
   }
