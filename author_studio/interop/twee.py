@@ -197,6 +197,12 @@ def read_twee(source: Path, report: ImportReport) -> RawStory:
         passages.extend(parse_twee(text, label, report, twee1))
     story = RawStory(passages=passages)
     story.take_story_passages(report)
+    if not story.title:
+        story.title = source.stem if source.is_file() else source.name
+        report.warn(
+            f"no StoryTitle passage; the title {story.title!r} was taken from the "
+            "file name"
+        )
     report.source_format = "Twee 1" if twee1 else "Twee 3"
     return story
 

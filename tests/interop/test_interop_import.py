@@ -195,8 +195,10 @@ def test_crlf_bom_and_metadata(tmp_path: Path) -> None:
     assert go.tags == ["a", "b"]
     assert (go.x, go.y) == (10.0, 20.0)
     assert bad.x == bad.x
-    assert [w.line for w in report.warnings] == [6]
-    assert "nowhere" in report.warnings[0].message
+    assert [w.line for w in report.warnings] == [None, 6]
+    assert "no StoryTitle" in report.warnings[0].message
+    assert draft.title == "s"
+    assert "nowhere" in report.warnings[1].message
     layout = next(a for a in draft.assets if a.kind == "twine_layout")
     assert '"Go": "200,100"' in layout.text
 
@@ -210,8 +212,8 @@ def test_missing_target_reported_with_line(tmp_path: Path) -> None:
     )
     draft, report = read_story(source)
     assert draft.choices == []
-    assert report.warnings[0].line == 6
-    assert "Nowhere" in report.warnings[0].message
+    missing = [w for w in report.warnings if "Nowhere" in w.message]
+    assert [w.line for w in missing] == [6]
 
 
 def test_setter_links_become_effects(tmp_path: Path) -> None:

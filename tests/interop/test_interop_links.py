@@ -171,4 +171,4 @@ def test_twee1_headers_have_no_escapes(tmp_path) -> None:
     assert story.passages[1].tags == ["a", "b"]
     assert story.passages[1].position == "10,20"
     assert report.source_format == "Twee 1"
-    assert report.warnings == []
+    assert [w.message[:21] for w in report.warnings] == ["no StoryTitle passage"]
