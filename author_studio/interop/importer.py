@@ -45,6 +45,7 @@ def read_story(
             return ink.read_ink(source, report), report
     except (ValueError, OSError) as error:
         raise StoryImportError(str(error)) from error
+    # TODO: Twine 2 JSON exports and Twine 1 .tws files are not read.
     if suffix == ".ink":
         raise StoryImportError(
             f"{source}: ink source cannot be imported directly; compile it to JSON "

@@ -33,8 +33,7 @@ from author_studio.interop.passages import auto_layout
 
 logger = logging.getLogger(__name__)
 
-# NOTE: verified on real files of versions 19 and 21; 20 differs from 21 only in
-# the runtime, not in the container layout read here.
+# NOTE: checked on real files of versions 19 and 21 only; 20 is accepted untested.
 SUPPORTED_VERSIONS = range(19, 22)
 _SCENE_NAME = re.compile(r"^[cg]-\d+$")
 _LOGIC = {
@@ -337,6 +336,8 @@ class _InkReader:
                 f"choice {label!r} points to a missing container", self.file
             )
             return
+        # TODO: ink conditions stay in the notes; none is translated into the
+        # expression language, so conditional ink choices import as always open.
         condition = state["stack"].pop() if flags & 0x1 else ""
         state["stack"].clear()
         if flags & 0x1:

@@ -362,6 +362,8 @@ class _Builder:
     def _choices(
         self, passage: RawPassage, keys: dict[str, str], special: set[str]
     ) -> int:
+        # TODO: a link inside <<if>> or (if:) imports without a condition, and
+        # <<timed>> or (live:) around a go-to gives no choice window.
         scan = links.scan_passage(passage.text, self.raw.story_format)
         file = passage.file
         # The line before the passage text: the header line in Twee; in HTML the
