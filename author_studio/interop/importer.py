@@ -62,6 +62,11 @@ def import_story(
 ) -> ImportReport:
     """Import ``source`` into the new project file ``destination``."""
     draft, report = read_story(source, story_name)
+    if not draft.scenes:
+        raise StoryImportError(
+            f"{source}: the story has no passages that can become scenes; check that "
+            "it is the right file"
+        )
     if story_name is not None and report.source_format != "Twine 2 HTML":
         report.warn("--story applies only to Twine 2 HTML archives; it was ignored")
     write_project(draft, Path(destination))

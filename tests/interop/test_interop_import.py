@@ -432,3 +432,34 @@ def test_html_link_warning_line(tmp_path: Path) -> None:
     )
     _, report = read_story(source)
     assert [(w.file, w.line) for w in report.warnings] == [("story.html", 4)]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.twee", b"", "no passages"),
+        ("only-data.twee", b':: StoryData\n{"ifid": "x"}\n', "no passages"),
+        ("binary.twee", b"\xff\xfe\x00:: A\n", "not valid UTF-8"),
+        ("plain.json", b'{"title": "not ink"}', "not compiled ink"),
+        ("broken.json", b'{"inkVersion": 21, "root": ', "not ink JSON"),
+        ("page.html", b"<html><p>hello</p>", "no Twine story found"),
+        ("story.ink", b"-> END", "compile it to JSON"),
+        ("notes.txt", b"hello", "unknown story format"),
+    ],
+)
+def test_bad_sources_rejected(
+    tmp_path: Path, name: str, content: bytes, message
+) -> None:
+    source = tmp_path / name
+    source.write_bytes(content)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(StoryImportError, match=message):
+        import_story(source, out / "p.authorstudio")
+    assert list(out.iterdir()) == []
+
+
+def test_empty_folder_rejected(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(StoryImportError, match="no .twee or .tw files"):
+        import_story(tmp_path / "empty", tmp_path / "p.authorstudio")
