@@ -461,5 +461,5 @@ def test_bad_sources_rejected(
 
 def test_empty_folder_rejected(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
-    with pytest.raises(StoryImportError, match="no .twee or .tw files"):
+    with pytest.raises(StoryImportError, match=r"no \.twee or \.tw files"):
         import_story(tmp_path / "empty", tmp_path / "p.authorstudio")
