@@ -28,10 +28,10 @@ _SUFFIXES = {
 def register(subparsers: argparse._SubParsersAction) -> None:
     imp = subparsers.add_parser(
         "import",
-        help="create a project from Twee, Twine HTML or compiled ink JSON",
+        help="create a project from Twee, Twine HTML or JSON, or compiled ink JSON",
         description="Create a new project from a Twee 3 or Twee 1 file or folder, a "
-        "Twine 2 or Twine 1 HTML file (published or a library archive) or compiled "
-        "ink JSON. Prints a report of passages, choices, text kept as script and "
+        "Twine 2 or Twine 1 HTML file (published or a library archive), Twine 2 JSON "
+        "or compiled ink JSON. Prints a report of passages, choices, text kept as script and "
         "warnings with line numbers.",
     )
     imp.add_argument("source", help="the file or folder to import")

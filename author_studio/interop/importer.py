@@ -1,4 +1,4 @@
-"""Import a Twee file or folder, a Twine HTML file or compiled ink JSON as a project.
+"""Import a Twee file or folder, Twine HTML or JSON, or compiled ink JSON as a project.
 
 :func:`import_story` reads the source, builds the whole story in memory and only
 then writes the project (see :mod:`author_studio.interop.writer`), so a source that
@@ -7,10 +7,11 @@ fails to read leaves no file behind.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
-from author_studio.interop import ink, twee, twine_html
+from author_studio.interop import ink, twee, twine_html, twine_json
 from author_studio.interop.draft import ImportReport, StoryDraft
 from author_studio.interop.passages import build_draft
 from author_studio.interop.writer import write_project
@@ -23,6 +24,16 @@ INK_SUFFIXES = (".json",)
 
 class StoryImportError(Exception):
     """The source cannot be imported; the message names the file and the fix."""
+
+
+def _read_json(source: Path) -> object:
+    try:
+        return json.loads(source.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ValueError(
+            f"{source}: not ink JSON or Twine 2 JSON ({error}); compile ink stories "
+            "with inklecate and import the .json file"
+        ) from error
 
 
 def read_story(
@@ -42,10 +53,14 @@ def read_story(
             raw = twine_html.read_html(source, report, story_name)
             return build_draft(raw, report), report
         if suffix in INK_SUFFIXES:
+            data = _read_json(source)
+            if twine_json.is_twine_json(data):
+                raw = twine_json.read_twine_json(data, source, report)
+                return build_draft(raw, report), report
             return ink.read_ink(source, report), report
     except (ValueError, OSError) as error:
         raise StoryImportError(str(error)) from error
-    # TODO: Twine 2 JSON exports and Twine 1 .tws files are not read.
+    # TODO: Twine 1 .tws files (Python pickles) are not read.
     if suffix == ".ink":
         raise StoryImportError(
             f"{source}: ink source cannot be imported directly; compile it to JSON "
@@ -53,7 +68,8 @@ def read_story(
         )
     raise StoryImportError(
         f"{source}: unknown story format {suffix or '(no extension)'!r}; import a "
-        ".twee or .tw file, a folder of them, a Twine .html file or compiled ink .json"
+        ".twee or .tw file, a folder of them, a Twine .html file, Twine 2 JSON or "
+        "compiled ink .json"
     )
 
 

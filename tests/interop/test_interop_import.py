@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -441,7 +442,7 @@ def test_html_link_warning_line(tmp_path: Path) -> None:
         ("only-data.twee", b':: StoryData\n{"ifid": "x"}\n', "no passages"),
         ("binary.twee", b"\xff\xfe\x00:: A\n", "not valid UTF-8"),
         ("plain.json", b'{"title": "not ink"}', "not compiled ink"),
-        ("broken.json", b'{"inkVersion": 21, "root": ', "not ink JSON"),
+        ("broken.json", b'{"inkVersion": 21, "root": ', "not ink JSON or Twine 2 JSON"),
         ("page.html", b"<html><p>hello</p>", "no Twine story found"),
         ("story.ink", b"-> END", "compile it to JSON"),
         ("notes.txt", b"hello", "unknown story format"),
@@ -463,3 +464,45 @@ def test_empty_folder_rejected(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(StoryImportError, match=r"no \.twee or \.tw files"):
         import_story(tmp_path / "empty", tmp_path / "p.authorstudio")
+
+
+TWINE_JSON = {
+    "name": "Example",
+    "ifid": "D674C58C-DEFA-4F70-B7A2-27742230C0FC",
+    "format": "Snowman",
+    "format-version": "3.0.2",
+    "start": "My Starting Passage",
+    "tag-colors": {"bar": "green"},
+    "zoom": 0.25,
+    "style": "body { color: red; }",
+    "script": "",
+    "passages": [
+        {
+            "name": "My Starting Passage",
+            "tags": ["bar"],
+            "metadata": {"position": "600,400", "size": "100,200"},
+            "text": "Go [[on->Next]]\r\n\r\n",
+        },
+        {"name": "Next", "tags": [], "text": "The end."},
+    ],
+}
+
+
+def test_twine_json_import(tmp_path: Path) -> None:
+    source = tmp_path / "story.json"
+    source.write_text(json.dumps(TWINE_JSON), encoding="utf-8")
+    draft, report = read_story(source)
+    first, second = draft.scenes
+    assert report.source_format == "Twine 2 JSON"
+    assert draft.title == "Example"
+    assert draft.ifid == "D674C58C-DEFA-4F70-B7A2-27742230C0FC"
+    assert draft.tag_colors == {"bar": "green"}
+    assert first.kind is SceneKind.START
+    assert first.script == "Go [[on->Next]]"
+    assert (first.x, first.y) == (600.0, 400.0)
+    assert second.kind is SceneKind.ENDING
+    assert [c.label for c in draft.choices] == ["on"]
+    assert [(a.name, a.kind) for a in draft.assets if a.kind == "stylesheet"] == [
+        ("StoryStylesheet", "stylesheet")
+    ]
+    assert report.warnings == []
