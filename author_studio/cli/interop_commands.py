@@ -31,8 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="create a project from Twee, Twine HTML or JSON, or compiled ink JSON",
         description="Create a new project from a Twee 3 or Twee 1 file or folder, a "
         "Twine 2 or Twine 1 HTML file (published or a library archive), Twine 2 JSON "
-        "or compiled ink JSON. Prints a report of passages, choices, text kept as script and "
-        "warnings with line numbers.",
+        "or compiled ink JSON. Prints a report of passages, choices, text kept as "
+        "script and warnings with line numbers.",
     )
     imp.add_argument("source", help="the file or folder to import")
     imp.add_argument(
