@@ -50,9 +50,8 @@ class LintFailedError(Exception):
     """Lint found errors; ``findings`` contains their messages."""
 
     def __init__(self, findings: list[str]) -> None:
-        super().__init__(
-            f"lint found {len(findings)} errors; fix them or export with --force"
-        )
+        count = f"{len(findings)} error" + ("" if len(findings) == 1 else "s")
+        super().__init__(f"lint found {count}; fix them or export with --force")
         self.findings = findings
 
 

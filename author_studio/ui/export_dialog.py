@@ -37,6 +37,10 @@ FORMATS = [
 ]
 
 
+def _errors(count: int) -> str:
+    return f"{count} error" if count == 1 else f"{count} errors"
+
+
 class ExportDialog(QDialog):
     """Export the project of ``session`` to a file the user picks."""
 
@@ -138,7 +142,7 @@ class ExportDialog(QDialog):
     def _succeeded(self, result) -> None:
         text = f"Exported {result.path.name}."
         if result.lint_errors:
-            text += f" Lint found {len(result.lint_errors)} errors; exported anyway."
+            text += f" Lint found {_errors(len(result.lint_errors))}; exported anyway."
         if result.warnings:
             text += f" {len(result.warnings)} warnings are listed below."
         self.status.setText(text)
@@ -149,7 +153,7 @@ class ExportDialog(QDialog):
     def _failed(self, error: Exception) -> None:
         if isinstance(error, LintFailedError):
             self.status.setText(
-                f"Lint found {len(error.findings)} errors, so nothing was written. "
+                f"Lint found {_errors(len(error.findings))}, so nothing was written. "
                 "Fix them, or export anyway."
             )
             self._show_findings(error.findings)
