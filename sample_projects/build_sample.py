@@ -211,8 +211,8 @@ def _add_variant(
         )
     )
     # Reviews are written with the times recorded in the source, so the build is
-    # repeatable; the workflow rules (one approved variant per scene and audience)
-    # are still enforced by the unique index on the variant table.
+    # repeatable. The unique index on the variant table still allows only one
+    # approved variant per scene and audience.
     with session.write() as (db, _changes):
         row = db.get(VariantRow, created.id)
         row.created_at = spec["created_at"]

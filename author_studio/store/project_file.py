@@ -1,7 +1,7 @@
 """Open, create, migrate and copy project files.
 
 A project is one SQLite 3 file. ``PRAGMA application_id`` marks it as ours,
-``PRAGMA user_version`` holds the schema version, the journal is WAL and foreign keys
+``PRAGMA user_version`` contains the schema version, the journal is WAL and foreign keys
 are on for every connection. Every check that can reject a file runs before the file
 is opened for writing, so a rejected file keeps its bytes.
 """
