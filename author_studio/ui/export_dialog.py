@@ -5,7 +5,6 @@ offers to export anyway."""
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -119,12 +118,8 @@ class ExportDialog(QDialog):
         personas = self.personas_check.isChecked() and self.personas_check.isEnabled()
         output = Path(self.output_edit.text())
         session = self.session
-        # A worker's signal reaches only the slots connected when it is emitted,
-        # so the work waits until the slots below are connected.
-        connected = threading.Event()
 
         def work(control: TaskControl):
-            connected.wait(timeout=10)
             return export_project(
                 session, output, fmt, audience=audience, force=force, personas=personas
             )
@@ -136,7 +131,6 @@ class ExportDialog(QDialog):
         self.task.succeeded.connect(self._succeeded)
         self.task.failed.connect(self._failed)
         self.task.finished.connect(self._finished)
-        connected.set()
         return self.task
 
     def _succeeded(self, result) -> None:

@@ -4,7 +4,6 @@ into a new project, off the GUI thread, then show the import report."""
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -170,13 +169,7 @@ class ImportDialog(QDialog):
             self.set_output(output)
         story = self.story_combo.currentText() if self.story_combo.isEnabled() else None
 
-        # A worker thread's signal reaches only the slots connected when it is
-        # emitted, and a bad file fails at once, so the work waits until the
-        # slots below are connected.
-        connected = threading.Event()
-
         def work(control: TaskControl):
-            connected.wait(timeout=10)
             control.progress(0, 1, f"Importing {source.name}…")
             return import_story(source, output, story)
 
@@ -188,7 +181,6 @@ class ImportDialog(QDialog):
         self.task.succeeded.connect(lambda report: self._succeeded(output, report))
         self.task.failed.connect(self._failed)
         self.task.finished.connect(lambda: self.import_button.setEnabled(True))
-        connected.set()
         return self.task
 
     def _succeeded(self, output: Path, report) -> None:
