@@ -26,9 +26,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from author_studio.domain.model import Scene, SceneKind, Variable, VariableType
+from author_studio.domain.model import Scene, SceneKind
 from author_studio.interop.draft import ChoiceDraft, ImportReport, StoryDraft
-from author_studio.interop.ink_logic import EvalStack, assignment
+from author_studio.interop.ink_logic import EvalStack, assignment, read_variables
 from author_studio.interop.passages import auto_layout
 
 logger = logging.getLogger(__name__)
@@ -477,46 +477,6 @@ class _InkReader:
         return parent is not None and parent is self.knot_of(data.node)
 
 
-def _variables(root: _Node, report: ImportReport, file: str) -> list[Variable]:
-    decl = root.named.get("global decl")
-    if decl is None:
-        return []
-    variables = []
-    stack: list[object] = []
-    in_str = False
-    text: list[str] = []
-    for element in decl.content:
-        if element == "str":
-            in_str, text = True, []
-        elif element == "/str":
-            in_str = False
-            stack.append("".join(text))
-        elif in_str and isinstance(element, str) and element.startswith("^"):
-            text.append(element[1:])
-        elif isinstance(element, (bool, int, float)):
-            stack.append(element)
-        elif isinstance(element, dict) and "VAR=" in element:
-            name = element["VAR="]
-            value = stack.pop() if stack else None
-            if isinstance(value, bool):
-                variables.append(Variable(name, VariableType.BOOL, value))
-            elif isinstance(value, int):
-                variables.append(Variable(name, VariableType.INT, value))
-            elif isinstance(value, str):
-                variables.append(Variable(name, VariableType.TEXT, value))
-            else:
-                report.keep(
-                    "global declarations",
-                    f"ink variable {name!r} of type "
-                    f"{type(value).__name__ if value is not None else 'list'}"
-                    " has no equivalent",
-                    file,
-                )
-        elif isinstance(element, dict):
-            stack.append(None)
-    return variables
-
-
 def _scenes(reader: _InkReader, top_key: str) -> tuple[list[Scene], list[ChoiceDraft]]:
     scenes, choices = [], []
     for node_path in reader.order:
@@ -586,7 +546,8 @@ def read_ink(path: Path, report: ImportReport) -> StoryDraft:
         story_format_version=str(version),
     )
     draft.scenes, draft.choices = _scenes(reader, top_key)
-    draft.variables = _variables(root, report, path.name)
+    decl = root.named.get("global decl")
+    draft.variables = read_variables(decl.content if decl else [], report, path.name)
     report.warn(f"ink stories have no IFID; generated {draft.ifid}")
     logic = sum(1 for s in draft.scenes if s.notes)
     if logic:

@@ -12,6 +12,9 @@ from __future__ import annotations
 import json
 import logging
 
+from author_studio.domain.model import Variable, VariableType
+from author_studio.interop.draft import ImportReport
+
 logger = logging.getLogger(__name__)
 
 _BINARY = {
@@ -135,3 +138,41 @@ def assignment(element: dict, value: str) -> str | None:
     if name is None or str(name).startswith("$"):
         return None
     return f"~ temp {name} = {value}"
+
+
+def read_variables(content: list, report: ImportReport, file: str) -> list[Variable]:
+    """Read the story's global ``VAR`` declarations (the ``global decl`` container)."""
+    variables = []
+    stack: list[object] = []
+    in_str = False
+    text: list[str] = []
+    for element in content:
+        if element == "str":
+            in_str, text = True, []
+        elif element == "/str":
+            in_str = False
+            stack.append("".join(text))
+        elif in_str and isinstance(element, str) and element.startswith("^"):
+            text.append(element[1:])
+        elif isinstance(element, (bool, int, float)):
+            stack.append(element)
+        elif isinstance(element, dict) and "VAR=" in element:
+            name = element["VAR="]
+            value = stack.pop() if stack else None
+            if isinstance(value, bool):
+                variables.append(Variable(name, VariableType.BOOL, value))
+            elif isinstance(value, int):
+                variables.append(Variable(name, VariableType.INT, value))
+            elif isinstance(value, str):
+                variables.append(Variable(name, VariableType.TEXT, value))
+            else:
+                report.keep(
+                    "global declarations",
+                    f"ink variable {name!r} of type "
+                    f"{type(value).__name__ if value is not None else 'list'}"
+                    " has no equivalent",
+                    file,
+                )
+        elif isinstance(element, dict):
+            stack.append(None)
+    return variables
