@@ -4,7 +4,8 @@ Compiled ink evaluates expressions on a stack between ``"ev"`` and ``"/ev"``:
 ``"ev", {"VAR?": "gold"}, 2, "+", "/ev", {"VAR=": "gold", "re": true}`` is
 ``~ gold = gold + 2``. The project has no equivalent of ink logic, so the importer
 writes such lines into the scene script as text, where a writer can read them. The
-rendering is for reading only: it is not guaranteed to recompile.
+rendering is for reading only: it is not guaranteed to recompile. The global
+``VAR`` declarations, evaluated the same way, become project variables.
 """
 
 from __future__ import annotations
