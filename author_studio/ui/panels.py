@@ -16,6 +16,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea
 
 from author_studio.ui.assist_menu import AssistParts, install_assist
+from author_studio.ui.export_dialog import ExportDialog
+from author_studio.ui.import_dialog import ImportDialog
 from author_studio.ui.path_dock import PathDock
 from author_studio.ui.play_dock import PlayDock
 from author_studio.ui.problems_dock import ProblemsDock
@@ -63,8 +65,38 @@ def _default_sizes(window: MainWindow, bottom: ProblemsDock) -> None:
     )
 
 
+def _install_interop(window: MainWindow) -> None:
+    """Add File > Import Story and File > Export to the window."""
+
+    def import_story() -> None:
+        dialog = ImportDialog(window)
+        dialog.imported.connect(window.open_project)
+        dialog.open()
+
+    def export_story() -> None:
+        if window.session is not None:
+            ExportDialog(window.session, window).open()
+
+    actions = window.actions
+    import_action = QAction("&Import Story…", window)
+    import_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
+    import_action.triggered.connect(import_story)
+    export_action = QAction("&Export…", window)
+    export_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+    export_action.triggered.connect(export_story)
+    actions.project_actions.append(export_action)
+    menu_actions = actions.file_menu.actions()
+    after_open = menu_actions[menu_actions.index(actions.open) + 1]
+    actions.file_menu.insertAction(after_open, import_action)
+    after_save_as = menu_actions[menu_actions.index(actions.save_as) + 1]
+    actions.file_menu.insertAction(after_save_as, export_action)
+    window.import_action = import_action
+    window.export_action = export_action
+
+
 def install_panels(window: MainWindow) -> Panels:
-    """Create the panels, dock them and add their Story menu entries."""
+    """Create the panels, dock them and add their menu entries."""
+    _install_interop(window)
     problems = ProblemsDock(window)
     window.add_panel(problems, Qt.DockWidgetArea.BottomDockWidgetArea)
     simulation = SimulationDock(window)
