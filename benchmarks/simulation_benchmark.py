@@ -6,10 +6,10 @@ Run from the repository root::
     python benchmarks/simulation_benchmark.py --profile  # plus a cProfile table
 
 It walks one million viewers (four personas of 250,000) through a generated
-1,000-scene story with variables and conditions, computes exact ending
-probabilities of a generated 10,000-scene story without state (once without
-loops and once with them), and times a one-viewer-at-a-time Python walk on a
-smaller number of viewers, extrapolated linearly to the same viewer count.
+1,000-scene story with variables and conditions. It computes exact ending
+probabilities of a generated 10,000-scene story without state, once without
+loops and once with them. It also times a one-viewer-at-a-time Python walk on a
+smaller number of viewers and extrapolates it linearly to the same viewer count.
 """
 
 from __future__ import annotations

@@ -168,6 +168,11 @@ def test_possible_condition_is_not_reported() -> None:
     )
 
 
+def test_arithmetic_condition_that_can_hold_is_not_reported() -> None:
+    assert "impossible-condition" not in codes(counter_story("trust * 2 > 7"))
+    assert "impossible-condition" not in codes(counter_story("trust - 3 > 1"))
+
+
 def test_contradiction_on_one_variable_is_proven() -> None:
     finding = only(counter_story("trust > 5 and trust < 3"), "impossible-condition")
     assert not finding.unsure
@@ -268,6 +273,7 @@ def test_invalid_condition_and_effects() -> None:
     effects = only(story, "invalid-effects")
     assert "unknown variable 'nope'" in effects.message
     assert "invalid-condition" not in codes(counter_story("trust > 0"))
+    assert "invalid-effects" not in codes(counter_story("trust > 0"))
 
 
 def canon_story(script: str, *, status=VariantStatus.APPROVED, global_fact=False):
@@ -326,6 +332,7 @@ def test_no_start_and_no_ending() -> None:
 def test_ending_with_choices() -> None:
     story = make_story(["start", "end"], [("start", "end"), ("end", "start")])
     assert only(story, "ending-has-choices").scene_id == 2
+    assert "ending-has-choices" not in codes(linear())
 
 
 def test_findings_are_sorted_errors_first() -> None:

@@ -177,3 +177,21 @@ def test_mean_choice_points() -> None:
     assert stats.choice_points_min == 1
     assert stats.choice_points_max == 2
     assert abs(stats.choice_points_mean - 5 / 3) < 1e-12
+
+
+def test_impossible_choices_are_not_paths() -> None:
+    from author_studio.domain.model import Variable, VariableType
+
+    story = make_story(
+        ["start", "end_a", "end_b"],
+        [
+            ("start", "end_a"),
+            ("start", "end_b", {"condition": "trust < 0"}),
+            ("start", "end_b", {"condition": "trust ="}),
+        ],
+        variables=[Variable("trust", VariableType.INT, 0)],
+    )
+    stats = path_stats(story)
+    assert stats.total_paths == 1
+    assert [e.paths for e in stats.endings] == [1, 0]
+    assert "2 choice(s)" in stats.notes[0]

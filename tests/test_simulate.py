@@ -355,3 +355,36 @@ def test_engine_matches_naive_walk_on_stateful_story() -> None:
             max(pooled * (1 - pooled), 1e-9) * (1 / 20_000 + 1 / naive_viewers)
         )
         assert abs(a - b) <= 5 * error + 1e-9, key
+
+
+def test_result_does_not_depend_on_hash_seed() -> None:
+    # Set and dict iteration orders of strings change with PYTHONHASHSEED; a run
+    # must not depend on them.
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import json\n"
+        "from author_studio.simulate import simulate\n"
+        "from author_studio.simulate.generate import generate_story\n"
+        "result = simulate(generate_story(150, seed=4), 1500, seed=8).to_json()\n"
+        "result.pop('elapsed_s')\n"
+        "print(json.dumps(result, sort_keys=True))\n"
+    )
+    outputs = []
+    for hash_seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+        completed = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=Path(__file__).resolve().parent.parent,
+            check=True,
+            timeout=120,
+        )
+        outputs.append(json.loads(completed.stdout))
+    assert outputs[0] == outputs[1]

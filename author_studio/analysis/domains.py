@@ -5,8 +5,8 @@ The approximation is flow-insensitive: it takes the initial value and every valu
 that any effect of any choice can assign, regardless of order or reachability.
 That set contains every value the variable can have in a real playthrough, so a
 condition that is false for every combination of those values can never hold.
-The converse does not follow, because the approximation forgets how variables
-move together: ``a > 2 and b < 1`` may look possible when no path sets both.
+The converse does not follow, because the approximation drops the relations between
+variables: ``a > 2 and b < 1`` may look possible when no path sets both.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ MAX_SET_SIZE = 64
 # Rounds of propagation between variables before the interval bounds are widened
 # to infinity.
 MAX_ROUNDS = 12
-# The most value combinations tried when checking one condition.
+# The maximum number of value combinations tried when checking one condition.
 MAX_COMBINATIONS = 20_000
 
 
@@ -273,8 +273,26 @@ def _interesting_points(
         points.update(
             c for c in (constant - 1, constant, constant + 1) if lo <= c <= hi
         )
+    if not exact:
+        # A sample, not a proof: spread values over the range and around every
+        # whole-number constant of the condition.
+        constants = [
+            n.value
+            for n in walk(expr)
+            if isinstance(n, Literal)
+            and isinstance(n.value, int)
+            and not isinstance(n.value, bool)
+        ]
+        spread = [0, 1, -1, 2, -2, 5, -5, 10, -10, 100, -100, 1000, -1000]
+        spread += [c + d for c in constants for d in (-1, 0, 1)]
+        points.update(v for v in spread if lo <= v <= hi)
     if not points:
-        points = {0 if lo <= 0 <= hi else (lo if math.isfinite(lo) else hi)}
+        if lo <= 0 <= hi:
+            points = {0}
+        elif math.isfinite(lo):
+            points = {lo}
+        else:
+            points = {hi}
     values = sorted(int(p) for p in points)
     return values if exact else [*values, None]
 
@@ -300,7 +318,7 @@ def _combinations(
 @dataclass(frozen=True)
 class Satisfiability:
     """Whether a condition can hold. ``possible`` is False only when no
-    candidate made it true; ``sure`` says whether the candidates were complete.
+    candidate made it true; ``sure`` is True when the candidates were complete.
     ``reason`` explains an unsure verdict."""
 
     possible: bool

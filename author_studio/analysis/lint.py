@@ -252,10 +252,16 @@ class _Linter:
                 )
 
     def check_loops(self, graph: nx.MultiDiGraph) -> None:
-        endings = {s.id for s in self.story.endings}
+        endings = sorted(s.id for s in self.story.endings)
+        # One backward search from all endings at once, not one per ending.
         can_finish: set[int] = set(endings)
-        for ending in endings:
-            can_finish |= nx.ancestors(graph, ending)
+        frontier = list(endings)
+        while frontier:
+            node = frontier.pop()
+            for source in graph.predecessors(node):
+                if source not in can_finish:
+                    can_finish.add(source)
+                    frontier.append(source)
         components = sorted(
             (sorted(c) for c in nx.strongly_connected_components(graph)),
             key=lambda c: c[0],

@@ -8,7 +8,7 @@ over a topological order. With cycles, a path may visit each scene at most
 path that leaves a component can never return to it, so the bounded walks inside
 each component are enumerated once per entry scene and combined by dynamic
 programming over the condensation. The enumeration stops after ``max_work``
-steps; the result then says it is a lower bound.
+steps; the result is then marked as a lower bound.
 
 Counts are Python ints because they grow exponentially with the depth of the
 story.
@@ -23,7 +23,8 @@ from typing import Any
 
 import networkx as nx
 
-from author_studio.analysis.graph import plot_graph
+from author_studio.analysis.domains import can_hold, variable_domains
+from author_studio.analysis.graph import parse_choices, plot_graph
 from author_studio.domain.model import SceneKind
 from author_studio.domain.story import Story
 
@@ -60,7 +61,7 @@ class _Paths:
         self.sum_points += other.sum_points
 
     def then(self, other: _Paths) -> _Paths:
-        """Every piece of ``self`` followed by every piece of ``other``."""
+        """Return every piece of ``self`` followed by every piece of ``other``."""
         if not self.count or not other.count:
             return _Paths()
         return _Paths(
@@ -121,6 +122,22 @@ class PathStats:
             },
             "notes": self.notes,
         }
+
+
+def never_offered(story: Story) -> set[int]:
+    """Return the ids of choices that no viewer can be offered: those with an
+    invalid condition and those whose condition provably never holds."""
+    parsed = parse_choices(story)
+    domains = variable_domains(story.variables, parsed.effects.values())
+    skipped = set(parsed.condition_errors)
+    for choice in story.choices:
+        expr = parsed.conditions.get(choice.id)
+        if expr is None or not choice.condition.strip():
+            continue
+        verdict = can_hold(expr, domains)
+        if not verdict.possible and verdict.sure:
+            skipped.add(choice.id)
+    return skipped
 
 
 def scene_durations(story: Story, audience_id: int | None = None) -> dict[int, float]:
@@ -239,12 +256,12 @@ def path_stats(
     """Count start-to-ending paths and their runtime and choice-point ranges.
 
     Runtimes are sums of scene durations, from the approved variants of
-    ``audience_id`` when given. Conditions are ignored, so a path may need
+    ``audience_id`` when given. Choices whose condition is invalid or provably
+    never holds are left out; other conditions are ignored, so a path may need
     variable values that no playthrough produces.
     """
-    # TODO: paths through choices whose condition lint proves impossible are
-    # still counted.
-    graph = plot_graph(story)
+    skipped = never_offered(story)
+    graph = plot_graph(story, skip_choices=skipped)
     start = story.start
     endings = {s.id for s in story.scenes if s.kind is SceneKind.ENDING}
     has_cycles = not nx.is_directed_acyclic_graph(graph)
@@ -252,6 +269,11 @@ def path_stats(
         graph, scene_durations(story, audience_id), endings, visit_bound, max_work
     )
     notes: list[str] = []
+    if skipped:
+        notes.append(
+            f"{len(skipped)} choice(s) whose condition is invalid or can never hold "
+            "are left out."
+        )
     if start is not None:
         counter.run(start.id)
     else:

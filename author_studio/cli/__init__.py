@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 COMMAND_MODULES = [
     "author_studio.cli.project_commands",
     "author_studio.cli.analysis_commands",
+    "author_studio.cli.assist_commands",
+    "author_studio.cli.play_commands",
+    "author_studio.cli.interop_commands",
 ]
 
 

@@ -52,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--visit-bound",
         type=_positive,
         default=2,
-        help="the most visits of one scene per path in loops (default 2)",
+        help="the maximum visits of one scene per path in loops (default 2)",
     )
     paths.add_argument("--json", action="store_true", help="print one JSON object")
     paths.set_defaults(handler=run_paths)
@@ -75,7 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--step-limit",
         type=_positive,
         default=DEFAULT_STEP_LIMIT,
-        help=f"the most choices one viewer takes (default {DEFAULT_STEP_LIMIT})",
+        help=f"the maximum choices one viewer takes (default {DEFAULT_STEP_LIMIT})",
     )
     sim.add_argument(
         "--no-exact",

@@ -188,7 +188,7 @@ def _holds_initially(expr, initial: dict) -> bool:
 
 @dataclass
 class PersonaTables:
-    """What one persona adds to a compiled story: durations from its audience's
+    """Per-persona tables for a compiled story: durations from its audience's
     approved variants, the chance to quit during each scene, the per-minute
     log-survival used to place a quit inside the scene, and choice weights."""
 

@@ -4,7 +4,7 @@ Then each scene's choice probabilities are fixed, and a viewer's walk is an
 absorbing Markov chain: every scene is a transient state, and "finished at
 ending e", "quit in scene s" and "stuck in scene s" are absorbing. The expected
 visits ``m`` of the transient states solve ``m = e_start + Tᵀ m``, where ``T``
-holds the probabilities of moving between scenes (the chance of not quitting
+contains the probabilities of moving between scenes (the chance of not quitting
 times the chance of the choice). The absorption probabilities follow from ``m``.
 
 A dense solve of ``I - Tᵀ`` over 10,000 scenes would take 800 MB and cubic time,

@@ -1,4 +1,4 @@
-"""What a simulation run returns, and its JSON form."""
+"""The result of a simulation run, and its JSON form."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 
 
 class Outcome(enum.IntEnum):
-    """How a simulated viewer's walk ended."""
+    """The way a simulated viewer's walk ended."""
 
     RUNNING = 0
     ENDED = 1
@@ -112,6 +112,16 @@ class SimulationResult:
                 totals[key] = totals.get(key, 0) + count
         return {key: count / self.viewers for key, count in sorted(totals.items())}
 
+    def dropped_in(self) -> dict[str, float]:
+        """Return, for each scene where viewers quit, the share of all viewers who
+        quit there, largest first."""
+        totals: dict[str, int] = {}
+        for run in self.personas:
+            for key, count in run.dropped_in.items():
+                totals[key] = totals.get(key, 0) + count
+        ordered = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+        return {key: count / self.viewers for key, count in ordered}
+
     @property
     def dropped_share(self) -> float:
         return sum(run.dropped for run in self.personas) / max(self.viewers, 1)
@@ -189,6 +199,7 @@ class SimulationResult:
             "step_limit": self.step_limit,
             "endings": self.ending_shares(),
             "dropped": self.dropped_share,
+            "dropped_in": self.dropped_in(),
             "stuck": int(outcome_counts[Outcome.STUCK]) / max(self.viewers, 1),
             "step_limit_reached": int(outcome_counts[Outcome.STEP_LIMIT])
             / max(self.viewers, 1),

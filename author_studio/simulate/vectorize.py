@@ -135,6 +135,8 @@ def compile_expr(
     return _compile_binary(expr, columns, bool_names, codes)
 
 
+# TODO: int64 arithmetic wraps around silently beyond ±9.2e18, where the
+# one-viewer evaluator's Python ints keep growing.
 _NUMPY_OPS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "==": np.equal,
     "!=": np.not_equal,

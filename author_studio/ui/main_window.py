@@ -33,6 +33,7 @@ from author_studio.ui.errors import show_error
 from author_studio.ui.find_bar import FindBar
 from author_studio.ui.inspector import InspectorDock
 from author_studio.ui.outline import OutlineDock
+from author_studio.ui.panels import install_panels
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
 
         self._build_context_menu()
         self._wire()
+        self.panels = install_panels(self)
         self.resize(1440, 900)
         self._restore_settings()
         self._update_title()
@@ -351,4 +353,5 @@ class MainWindow(QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
         self.close_project()
+        self.panels.assist.controller.close()
         super().closeEvent(event)
