@@ -195,3 +195,32 @@ def test_card_grid_follows_moves(open_window, tmp_path):
 
     assert graph.cards_in(far_away) == [start]
     assert graph.cards_in(QRectF(0, 0, 50, 50)) == []
+
+
+def test_overview_follows_resize_until_moved(qtbot, tmp_path):
+    from author_studio.ui.canvas.view import PlotCanvas
+
+    path = tmp_path / "wide.authorstudio"
+    two_scene_project(path, gap=800.0)
+    session = ProjectSession.open(path)
+    canvas = PlotCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(1200, 600)
+    canvas.show()
+    canvas.graph.load(session)
+    canvas.show_overview()
+    graph_centre = canvas.graph.graph_rect().center()
+
+    canvas.resize(1000, 500)
+    qtbot.wait(20)
+    resized = canvas.visible_scene_rect()
+    canvas.zoom_in()
+    canvas.resize(1100, 500)
+    qtbot.wait(20)
+    after_zoom = canvas.visible_scene_rect()
+
+    assert resized.contains(canvas.graph.graph_rect())
+    assert abs(resized.center().x() - graph_centre.x()) < 5
+    assert not after_zoom.contains(canvas.graph.graph_rect())
+    canvas.graph.load(None)
+    session.close()
