@@ -410,7 +410,8 @@ class PlotGraphScene(QGraphicsScene):
 
         A query of the scene's index would also test every long arrow whose
         bounding box covers ``rect``, hundreds of them in a large graph, so
-        the cards have a grid of their own, rebuilt after any card moves.
+        the cards have a grid of their own. A moved card changes cells in it,
+        and it is rebuilt after adds, removals and bulk moves.
         """
         if self._card_grid is None:
             grid: dict[tuple[int, int], list[SceneCard]] = defaultdict(list)
