@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,12 @@ def isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> 
         "AUTHOR_STUDIO_MODEL",
     ):
         monkeypatch.delenv(name, raising=False)
+    # QSettings keeps its values in memory for the whole process, so a window
+    # layout saved by one test would otherwise reach the next.
+    if "PySide6.QtCore" in sys.modules:
+        from PySide6.QtCore import QSettings
+
+        QSettings().clear()
     return home
 
 

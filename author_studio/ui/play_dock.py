@@ -71,6 +71,7 @@ class PlayDock(QDockWidget):
         self.timer.ticked.connect(self._update_timer_view)
         self.timer.ran_out.connect(self.time_out)
         self._relay = NoticeRelay(self)
+        self.visibilityChanged.connect(self._on_visibility_changed)
         self._relay.received.connect(self._on_changed)
         self._build()
         canvas = self._canvas()
@@ -524,13 +525,19 @@ class PlayDock(QDockWidget):
                 )
 
     def _follow_on_canvas(self) -> None:
+        # A hidden dock (closed, or a tab behind another) leaves the canvas alone,
+        # so opening a project keeps its overview; showing the dock catches up.
         canvas = self._canvas()
-        if canvas is None:
+        if canvas is None or self.engine is None or self.visibleRegion().isEmpty():
             return
         engine = self.engine
         last = engine.steps[-1].choice.id if engine.steps else None
         canvas.highlight({engine.scene.id}, {last} if last is not None else set())
         canvas.center_on_scene(engine.scene.id)
+
+    def _on_visibility_changed(self, visible: bool) -> None:
+        if visible:
+            self._follow_on_canvas()
 
     def _canvas(self):
         return getattr(self._window, "canvas", None)

@@ -23,6 +23,8 @@ def window(qtbot, tmp_path):
     window.play, window.paths = window.panels.play, window.panels.paths
     paths = window.paths
     window.show()
+    window.play.raise_()
+    qtbot.waitUntil(lambda: not window.play.visibleRegion().isEmpty())
     yield window
     if paths.task is not None:
         qtbot.waitUntil(lambda: paths.task.done, timeout=30000)
@@ -126,3 +128,23 @@ def test_watch_path_in_play_dock(qtbot, window):
     timed_out = [s.reason.value == "timed_out" for s in path.steps[:-1]]
     assert [s.how.value == "timed_out" for s in play.engine.steps] == timed_out
     assert play.journeys.status.text().startswith(f'Replayed "{persona.name}\'s path"')
+
+
+def test_hidden_play_dock_leaves_canvas(qtbot, tmp_path):
+    copy = tmp_path / "night_ferry.authorstudio"
+    shutil.copyfile(SAMPLE / "night_ferry.authorstudio", copy)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.inspector.raise_()
+    qtbot.waitUntil(lambda: window.panels.play.visibleRegion().isEmpty())
+
+    assert window.open_project(copy)
+    assert marked(window) == (set(), set())
+
+    window.panels.play.raise_()
+    qtbot.waitUntil(lambda: not window.panels.play.visibleRegion().isEmpty())
+
+    start = window.session.scenes.start()
+    assert marked(window) == ({start.id}, set())
+    window.close_project()
