@@ -45,3 +45,19 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"the story corpus folder {CORPUS} is not present")
     return CORPUS
+
+
+@pytest.fixture(autouse=True, scope="session")
+def release_clipboard():
+    """Empty the clipboard before the interpreter exits.
+
+    QClipboard owns the QMimeData a copy puts on it and deletes it from a C++ exit
+    handler, after Python has shut down; deleting a Python-made object there
+    crashes the process with SIGSEGV.
+    """
+    yield
+    if "PySide6.QtGui" in sys.modules:
+        from PySide6.QtGui import QGuiApplication
+
+        if QGuiApplication.instance() is not None:
+            QGuiApplication.clipboard().clear()

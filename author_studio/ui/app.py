@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from author_studio import __version__
+from author_studio.ui.clipboard import MIME_TYPE
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +27,19 @@ def make_application() -> QApplication:
     return app  # type: ignore[return-value]
 
 
+def release_clipboard() -> None:
+    """Take scenes copied by this process off the clipboard before exit.
+
+    QClipboard owns the QMimeData of a copy and deletes it from a C++ exit handler
+    after Python has shut down, which crashes the process. Only Author Studio can
+    paste those scenes, so clearing them when it quits costs little.
+    """
+    clipboard = QGuiApplication.clipboard()
+    data = clipboard.mimeData()
+    if data is not None and data.hasFormat(MIME_TYPE):
+        clipboard.clear()
+
+
 def run_gui(path: str | None, screenshot: str | None = None) -> int:
     """Show the main window, open ``path`` if given, and run until it closes.
 
@@ -33,6 +48,7 @@ def run_gui(path: str | None, screenshot: str | None = None) -> int:
     be opened).
     """
     app = make_application()
+    app.aboutToQuit.connect(release_clipboard)
     from author_studio.ui.main_window import MainWindow
 
     window = MainWindow()
