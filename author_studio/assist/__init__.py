@@ -1,0 +1,1 @@
+"""AI assistance: providers, prompts and the local model."""
