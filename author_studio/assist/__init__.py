@@ -1,1 +1,0 @@
-"""AI assistance: providers, prompts and the local model."""
