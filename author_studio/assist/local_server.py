@@ -275,6 +275,21 @@ class LocalServer:
         """Return the exit code of a process that has exited, else None."""
         return None if self._process is None else self._process.poll()
 
+    def wait_for_exit(self, timeout_s: float) -> int | None:
+        """Wait up to ``timeout_s`` for the process to exit; return its exit code,
+        or None while it still runs or was never started.
+
+        A killed multi-threaded process can take a moment before its exit status
+        is available, although its connections are already closed.
+        """
+        process = self._process
+        if process is None:
+            return None
+        try:
+            return process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            return None
+
     def ensure_running(self) -> str:
         """Start the server unless it is running, and return its base URL.
 

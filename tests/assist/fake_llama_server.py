@@ -8,7 +8,9 @@ sets its behaviour instead of weights:
 - ``ignore_sigterm``: keep running on SIGTERM, so only SIGKILL stops it;
 - ``models_status``: HTTP status of ``/v1/models`` (200 answers a model list);
 - ``reply``: the message content returned by ``/v1/chat/completions``;
-- ``request_log``: a file that gets each chat request body as one JSON line.
+- ``request_log``: a file that gets each chat request body as one JSON line;
+- ``crash_marker``: a file path; the first chat request creates it and kills the
+  process before answering, later processes find it and answer normally.
 
 Like llama-cpp-python 0.3.36, it lets the HOST and PORT environment variables
 override ``--host`` and ``--port``, so tests can prove that the parent removes them.
@@ -28,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", required=True)
+    parser.add_argument("--model_alias", default="stand-in")
     parser.add_argument("--host", default="localhost")
     parser.add_argument("--port", type=int, default=8000)
     args, _ = parser.parse_known_args()
@@ -47,7 +50,7 @@ def main() -> None:
                 self._send(404, {"error": "not found"})
                 return
             status = config.get("models_status", 200)
-            self._send(status, {"object": "list", "data": [{"id": "stand-in"}]})
+            self._send(status, {"object": "list", "data": [{"id": args.model_alias}]})
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
@@ -55,6 +58,10 @@ def main() -> None:
             if config.get("request_log"):
                 with open(config["request_log"], "a", encoding="utf-8") as log:
                     log.write(json.dumps(body) + "\n")
+            marker = config.get("crash_marker")
+            if marker and not os.path.exists(marker):
+                open(marker, "w").close()
+                os.kill(os.getpid(), signal.SIGKILL)
             content = config.get("reply", "{}")
             self._send(
                 200,
