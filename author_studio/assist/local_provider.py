@@ -23,7 +23,9 @@ differs from a remote server in four ways:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
+import re
 import threading
 import time
 from typing import Any
@@ -84,6 +86,10 @@ WORKFLOW_NOTICE = (
 # give up ("number of rules that are going to be repeated ... exceeds sane
 # defaults") and took the 0.3.36 server process down with it.
 _UNBOUNDED_KEYWORDS = ("maxLength", "maxItems", "minimum", "maximum", "pattern")
+# The grammar's string characters are [^"\\], which lets raw newlines and tabs
+# into strings, where JSON forbids them.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 class LocalServerCrashedProviderError(ProviderError):
@@ -138,9 +144,28 @@ def _strip_keywords(node: Any) -> None:
             _strip_keywords(value)
 
 
+def escape_control_characters(text: str) -> str:
+    """Escape the raw control characters of a grammar-constrained answer.
+
+    Between JSON tokens that grammar allows one space and nothing else, so every
+    control character in the answer sits inside a string, where its escape is
+    what the model meant.
+    """
+    return _CONTROL_CHARACTER.sub(
+        lambda match: _ESCAPES.get(match.group(), f"\\u{ord(match.group()):04x}"),
+        text,
+    )
+
+
 class _LlamaCppServerProvider(OpenAIProvider):
     """The OpenAI-compatible provider with llama-cpp-python's form of
-    ``response_format``."""
+    ``response_format``, and answers cleaned of raw control characters."""
+
+    def _send(self, *args: Any, **kwargs: Any) -> Any:
+        completion = super()._send(*args, **kwargs)
+        return dataclasses.replace(
+            completion, text=escape_control_characters(completion.text)
+        )
 
     def _params(self, request: DraftRequest) -> dict[str, Any]:
         params = super()._params(request)

@@ -190,6 +190,10 @@ def server_arguments(settings: ServerSettings, port: int) -> list[str]:
         # A 100 MB model loads again quickly from the page cache, so it is off.
         "--use_mlock",
         "False",
+        # The server keeps the logits of every prompt token by default, an array
+        # of n_ctx x 49,152 floats (400 MB at n_ctx 2048) that only logprobs need.
+        "--logits_all",
+        "False",
     ]
 
 

@@ -128,6 +128,18 @@ def test_draft_sends_grammar_and_sampling(stand_in):
     assert result.prompt_tokens == 10
 
 
+def test_raw_newline_in_answer_is_escaped(stand_in):
+    raw = (
+        '{"variants": [{"script": "MARA: Go.\nCAPTAIN:\tNow.", "duration_s": 30, '
+        '"summary": "Two lines.", "canon_kept": []}]}'
+    )
+    assert "\n" in raw
+    provider, _ = stand_in(reply=raw)
+    request, _ = prompts.build_request(make_context(), provider, 1)
+    result = provider.draft(request)
+    assert result.drafts[0].script == "MARA: Go.\nCAPTAIN:\tNow."
+
+
 def test_preview_starts_no_server(stand_in):
     provider, _ = stand_in()
     request, _ = prompts.build_request(make_context(), provider, 2)
