@@ -1,0 +1,561 @@
+"""Drafting jobs: build the request, ask the provider, store proposed variants.
+
+One :class:`AssistService` serves one open project and one provider. A draft
+either stores all of its variants, its cache entry, its ``assist_request`` row
+and an audit line in one transaction, or, when the provider fails, stores only
+the ``assist_request`` row saying why. Nothing a provider returns is approved
+here: every variant starts as ``proposed``.
+
+The cache is the ``draft_cache`` table keyed by prompt hash. A request whose hash
+is cached costs no provider call; its variants are the ones already stored for
+that hash when they still exist, or are stored again from the cache. Asking for
+fresh drafts skips the lookup and replaces the cache entry.
+
+Every method may be called from worker threads; writes go through the session's
+write lock.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from author_studio.assist import prompts
+from author_studio.assist.provider import (
+    Draft,
+    DraftCancelledError,
+    DraftProgress,
+    DraftProvider,
+    DraftRequest,
+    DraftResult,
+    ProviderError,
+)
+from author_studio.assist.settings import AssistSettings
+from author_studio.domain.errors import DomainError
+from author_studio.domain.model import Provenance, Variant, VariantOrigin
+from author_studio.domain.story import Story
+from author_studio.services.session import ProjectSession
+from author_studio.services.variants import write_audit
+from author_studio.store.tables import AssistRequestRow, DraftCacheRow, VariantRow
+
+logger = logging.getLogger(__name__)
+
+# Providers that run on this machine and cost nothing per token.
+FREE_PROVIDERS = frozenset({"offline", "local"})
+# Progress updates from a streaming request are sent at most this often, so a
+# fast stream does not flood the GUI thread with signals.
+PROGRESS_INTERVAL_S = 0.1
+
+
+class JobState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class DraftJob:
+    """One drafting request to run: ``count`` variants of a scene for an audience."""
+
+    scene_id: int
+    audience_id: int
+    count: int = 2
+    instruction: str = ""
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class JobUpdate:
+    """A change of one job of a batch, for a progress view."""
+
+    index: int
+    job: DraftJob
+    state: JobState
+    message: str = ""
+    variant_ids: tuple[int, ...] = ()
+    cached: bool = False
+
+
+@dataclass(frozen=True)
+class DraftOutcome:
+    """What one job produced: the stored variant ids, or the error."""
+
+    job: DraftJob
+    state: JobState
+    variant_ids: tuple[int, ...] = ()
+    prompt_hash: str = ""
+    cached: bool = False
+    result: DraftResult | None = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class UsageLine:
+    """Requests and tokens of one provider and model in this project."""
+
+    provider: str
+    model: str
+    requests: int
+    cached: int
+    failed: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None
+
+
+@dataclass(frozen=True)
+class UsageSummary:
+    lines: tuple[UsageLine, ...] = ()
+
+    @property
+    def total_cost_usd(self) -> float | None:
+        """Return the summed cost, or None when any model's price is unknown."""
+        costs = [line.cost_usd for line in self.lines]
+        if any(cost is None for cost in costs):
+            return None
+        return sum(costs)  # type: ignore[arg-type]
+
+    @property
+    def requests(self) -> int:
+        return sum(line.requests for line in self.lines)
+
+    @property
+    def tokens(self) -> int:
+        return sum(line.prompt_tokens + line.completion_tokens for line in self.lines)
+
+
+UpdateCallback = Callable[[JobUpdate], None]
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _drafts_to_json(result: DraftResult) -> str:
+    return json.dumps(
+        {
+            "drafts": [
+                {
+                    "script": d.script,
+                    "duration_s": d.duration_s,
+                    "summary": d.summary,
+                    "canon_kept": list(d.canon_kept),
+                }
+                for d in result.drafts
+            ],
+            "prompt_tokens": result.prompt_tokens,
+            "completion_tokens": result.completion_tokens,
+            "latency_ms": result.latency_ms,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _drafts_from_json(text: str, provider: str, model: str) -> DraftResult:
+    data = json.loads(text)
+    drafts = tuple(
+        Draft(d["script"], d["duration_s"], d["summary"], tuple(d["canon_kept"]))
+        for d in data["drafts"]
+    )
+    return DraftResult(
+        drafts=drafts,
+        provider=provider,
+        model=model,
+        prompt_tokens=data.get("prompt_tokens", 0),
+        completion_tokens=data.get("completion_tokens", 0),
+        latency_ms=data.get("latency_ms", 0),
+        raw=text,
+        attempts=0,
+        cached=True,
+    )
+
+
+@dataclass
+class _Throttle:
+    last: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def ready(self) -> bool:
+        with self.lock:
+            now = time.monotonic()
+            if now - self.last < PROGRESS_INTERVAL_S:
+                return False
+            self.last = now
+            return True
+
+
+class AssistService:
+    """Draft variants of one project's scenes with one provider."""
+
+    def __init__(
+        self,
+        session: ProjectSession,
+        provider: DraftProvider,
+        settings: AssistSettings | None = None,
+    ) -> None:
+        self.session = session
+        self.provider = provider
+        self.settings = settings or AssistSettings()
+
+    # Requests
+
+    def build(
+        self,
+        scene_id: int,
+        audience_id: int,
+        count: int,
+        instruction: str = "",
+        story: Story | None = None,
+    ) -> tuple[DraftRequest, tuple[str, ...]]:
+        """Build the request for one job; raises DomainError on bad input."""
+        story = story or self.session.load_story()
+        context = prompts.build_context(story, scene_id, audience_id, instruction)
+        return prompts.build_request(context, self.provider, count)
+
+    def preview(
+        self, scene_id: int, audience_id: int, count: int, instruction: str = ""
+    ) -> prompts.PromptPreview:
+        story = self.session.load_story()
+        context = prompts.build_context(story, scene_id, audience_id, instruction)
+        return prompts.preview(context, self.provider, count)
+
+    def canon_jobs(
+        self, audience_ids: Sequence[int], count: int = 2, instruction: str = ""
+    ) -> list[DraftJob]:
+        """Return one job per canon scene with a script and per audience."""
+        story = self.session.load_story()
+        jobs = []
+        for scene in sorted(story.scenes, key=lambda s: s.id or 0):
+            if not scene.canon or not scene.script.strip():
+                continue
+            for audience_id in audience_ids:
+                audience = story.audience_by_id[audience_id]
+                jobs.append(
+                    DraftJob(
+                        scene.id,
+                        audience_id,
+                        count,
+                        instruction,
+                        f"{scene.key} for {audience.name}",
+                    )
+                )
+        return jobs
+
+    def draft(
+        self,
+        job: DraftJob,
+        *,
+        fresh: bool = False,
+        cancel_event: threading.Event | None = None,
+        progress: Callable[[DraftProgress], None] | None = None,
+        story: Story | None = None,
+    ) -> DraftOutcome:
+        """Run one job and store its variants; failures are returned, not raised.
+
+        Raises only DomainError, for input that cannot make a request at all
+        (a missing scene, an empty script, a count out of range).
+        """
+        request, notes = self.build(
+            job.scene_id, job.audience_id, job.count, job.instruction, story
+        )
+        for note in notes:
+            logger.info("%s: trimmed to fit the prompt budget: %s", request.label, note)
+
+        if not fresh:
+            cached = self._from_cache(job, request)
+            if cached is not None:
+                return cached
+
+        try:
+            result = self.provider.draft(request, cancel_event, progress)
+        except DraftCancelledError as error:
+            self._log_request(request, "cancelled", error=str(error))
+            return DraftOutcome(
+                job,
+                JobState.CANCELLED,
+                prompt_hash=request.prompt_hash,
+                error=str(error),
+            )
+        except ProviderError as error:
+            logger.warning("Drafting %s failed: %s", request.label, error)
+            self._log_request(request, "failed", error=str(error))
+            return DraftOutcome(
+                job, JobState.FAILED, prompt_hash=request.prompt_hash, error=str(error)
+            )
+
+        if cancel_event is not None and cancel_event.is_set():
+            self._log_request(request, "cancelled", result=result)
+            return DraftOutcome(
+                job,
+                JobState.CANCELLED,
+                prompt_hash=request.prompt_hash,
+                error="Cancelled after the response arrived; nothing was stored.",
+            )
+        try:
+            ids = self._store(job, request, result)
+        except DomainError as error:
+            logger.warning("Storing the drafts of %s failed: %s", request.label, error)
+            self._log_request(request, "failed", result=result, error=str(error))
+            return DraftOutcome(
+                job,
+                JobState.FAILED,
+                prompt_hash=request.prompt_hash,
+                result=result,
+                error=str(error),
+            )
+        return DraftOutcome(job, JobState.DONE, ids, request.prompt_hash, False, result)
+
+    def draft_batch(
+        self,
+        jobs: Sequence[DraftJob],
+        *,
+        fresh: bool = False,
+        cancel_event: threading.Event | None = None,
+        on_update: UpdateCallback | None = None,
+    ) -> list[DraftOutcome]:
+        """Run ``jobs`` with at most ``provider.max_in_flight`` at once.
+
+        ``on_update`` is called from worker threads: once with ``queued`` for
+        every job, then ``running``, progress messages, and a final state.
+        Returns the outcomes in the order of ``jobs``.
+        """
+        cancel = cancel_event or threading.Event()
+        notify = on_update or (lambda _update: None)
+        story = self.session.load_story()
+        for index, job in enumerate(jobs):
+            notify(JobUpdate(index, job, JobState.QUEUED))
+
+        def run(index: int, job: DraftJob) -> DraftOutcome:
+            if cancel.is_set():
+                outcome = DraftOutcome(job, JobState.CANCELLED, error="Cancelled.")
+                notify(JobUpdate(index, job, JobState.CANCELLED, "Cancelled."))
+                return outcome
+            notify(JobUpdate(index, job, JobState.RUNNING))
+            throttle = _Throttle()
+
+            def report(event: DraftProgress) -> None:
+                if event.stage == "waiting" or throttle.ready():
+                    notify(JobUpdate(index, job, JobState.RUNNING, _describe(event)))
+
+            try:
+                outcome = self.draft(
+                    job, fresh=fresh, cancel_event=cancel, progress=report, story=story
+                )
+            except DomainError as error:
+                outcome = DraftOutcome(job, JobState.FAILED, error=str(error))
+            except Exception as error:
+                logger.exception("Drafting job %d failed unexpectedly", index)
+                outcome = DraftOutcome(job, JobState.FAILED, error=str(error))
+            notify(
+                JobUpdate(
+                    index,
+                    job,
+                    outcome.state,
+                    outcome.error or _done_message(outcome),
+                    outcome.variant_ids,
+                    outcome.cached,
+                )
+            )
+            return outcome
+
+        workers = max(1, min(self.provider.max_in_flight, len(jobs) or 1))
+        with ThreadPoolExecutor(workers, thread_name_prefix="draft") as pool:
+            futures = [pool.submit(run, i, job) for i, job in enumerate(jobs)]
+            return [future.result() for future in futures]
+
+    # Storage
+
+    def _from_cache(self, job: DraftJob, request: DraftRequest) -> DraftOutcome | None:
+        with self.session.file.read() as db:
+            row = db.get(DraftCacheRow, request.prompt_hash)
+            if row is None:
+                return None
+            existing = db.exec(
+                select(VariantRow.id)
+                .where(
+                    VariantRow.prompt_hash == request.prompt_hash,
+                    VariantRow.scene_id == job.scene_id,
+                    VariantRow.audience_id == job.audience_id,
+                )
+                .order_by(col(VariantRow.id))
+            ).all()
+            response, provider, model = row.response, row.provider, row.model
+        try:
+            result = _drafts_from_json(response, provider, model)
+        except (ValueError, KeyError, TypeError) as error:
+            logger.warning(
+                "Ignoring an unreadable cache entry %s: %s", request.prompt_hash, error
+            )
+            return None
+
+        if existing:
+            ids = tuple(existing)
+            self._log_request(request, "done", cached=True)
+        else:
+            ids = self._store(job, request, result, cached=True)
+        logger.info(
+            "%s: answered from the cache (%d variants)", request.label, len(ids)
+        )
+        return DraftOutcome(job, JobState.DONE, ids, request.prompt_hash, True, result)
+
+    def _store(
+        self,
+        job: DraftJob,
+        request: DraftRequest,
+        result: DraftResult,
+        cached: bool = False,
+    ) -> tuple[int, ...]:
+        ids = []
+        with self.session.write() as (db, _changes):
+            for draft in result.drafts:
+                variant = self.session.variants.create(
+                    Variant(
+                        scene_id=job.scene_id,
+                        audience_id=job.audience_id,
+                        script=draft.script,
+                        duration_s=draft.duration_s,
+                        origin=VariantOrigin.AI,
+                        summary=draft.summary,
+                        canon_kept=list(draft.canon_kept),
+                        provenance=Provenance(
+                            provider=result.provider,
+                            model=result.model,
+                            prompt_hash=request.prompt_hash,
+                            prompt_tokens=0 if cached else result.prompt_tokens,
+                            completion_tokens=0 if cached else result.completion_tokens,
+                            latency_ms=result.latency_ms,
+                        ),
+                    )
+                )
+                ids.append(variant.id)
+            if not cached:
+                row = db.get(DraftCacheRow, request.prompt_hash) or DraftCacheRow(
+                    prompt_hash=request.prompt_hash,
+                    provider=result.provider,
+                    model=result.model,
+                    response="",
+                    created_at=_now(),
+                )
+                row.response = _drafts_to_json(result)
+                row.created_at = _now()
+                db.add(row)
+            self._log_request(request, "done", result=result, cached=cached, db=db)
+            write_audit(
+                db,
+                self.session.actor,
+                "drafted",
+                f"{request.label} with {result.provider}/{result.model or '-'}",
+                f"variants {', '.join(str(i) for i in ids)}"
+                + (" (from cache)" if cached else ""),
+            )
+        logger.info(
+            "%s: stored %d proposed variant(s) %s", request.label, len(ids), ids
+        )
+        return tuple(ids)
+
+    def _log_request(
+        self,
+        request: DraftRequest,
+        status: str,
+        *,
+        result: DraftResult | None = None,
+        cached: bool = False,
+        error: str = "",
+        db=None,
+    ) -> None:
+        row = AssistRequestRow(
+            at=_now(),
+            provider=self.provider.name,
+            model=self.provider.model,
+            prompt_hash=request.prompt_hash,
+            status=status,
+            cached=cached,
+            prompt_tokens=0 if cached or result is None else result.prompt_tokens,
+            completion_tokens=0
+            if cached or result is None
+            else result.completion_tokens,
+            latency_ms=0 if result is None else result.latency_ms,
+            error=error[:1000],
+        )
+        if db is not None:
+            db.add(row)
+            return
+        with self.session.write() as (inner, _changes):
+            inner.add(row)
+
+    # Usage
+
+    def usage(self) -> UsageSummary:
+        return project_usage(self.session, self.settings)
+
+
+def project_usage(session: ProjectSession, settings: AssistSettings) -> UsageSummary:
+    """Sum the project's assistant requests per provider and model, with cost.
+
+    The cost is an estimate from the user's price table; a model missing from it
+    has an unknown cost (None), except on providers that run locally.
+    """
+    with session.file.read() as db:
+        rows = db.exec(
+            select(
+                AssistRequestRow.provider,
+                AssistRequestRow.model,
+                func.count(),
+                func.sum(AssistRequestRow.cached),
+                func.sum(AssistRequestRow.status == "failed"),
+                func.sum(AssistRequestRow.prompt_tokens),
+                func.sum(AssistRequestRow.completion_tokens),
+            )
+            .group_by(AssistRequestRow.provider, AssistRequestRow.model)
+            .order_by(AssistRequestRow.provider, AssistRequestRow.model)
+        ).all()
+    lines = []
+    for provider, model, requests, cached, failed, prompt, completion in rows:
+        price = settings.price_for(model)
+        if provider in FREE_PROVIDERS:
+            cost: float | None = 0.0
+        elif price is not None:
+            cost = price.cost(prompt or 0, completion or 0)
+        else:
+            cost = None
+        lines.append(
+            UsageLine(
+                provider,
+                model,
+                requests,
+                int(cached or 0),
+                int(failed or 0),
+                int(prompt or 0),
+                int(completion or 0),
+                cost,
+            )
+        )
+    return UsageSummary(tuple(lines))
+
+
+def _describe(event: DraftProgress) -> str:
+    if event.stage == "waiting":
+        return f"waiting {event.wait_s:.1f} s before retry (attempt {event.attempt})"
+    if event.stage == "streaming":
+        return f"receiving: {event.characters} characters"
+    if event.stage == "sending":
+        return "sending" if event.attempt == 1 else f"sending, attempt {event.attempt}"
+    return event.stage
+
+
+def _done_message(outcome: DraftOutcome) -> str:
+    count = len(outcome.variant_ids)
+    source = "from the cache" if outcome.cached else "drafted"
+    return f"{count} variant(s) {source}"
