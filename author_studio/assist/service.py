@@ -102,6 +102,23 @@ class DraftOutcome:
 
 
 @dataclass(frozen=True)
+class Fetched:
+    """What :meth:`AssistService.fetch` got for one job, not yet stored.
+
+    ``request`` is None when no request could be built. ``cached_ids`` are the
+    variants already stored for a cached request.
+    """
+
+    job: DraftJob
+    request: DraftRequest | None
+    state: JobState
+    result: DraftResult | None = None
+    error: str = ""
+    cached: bool = False
+    cached_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class UsageLine:
     """Requests and tokens of one provider and model in this project."""
 
@@ -253,7 +270,7 @@ class AssistService:
                 )
         return jobs
 
-    def draft(
+    def fetch(
         self,
         job: DraftJob,
         *,
@@ -261,11 +278,12 @@ class AssistService:
         cancel_event: threading.Event | None = None,
         progress: Callable[[DraftProgress], None] | None = None,
         story: Story | None = None,
-    ) -> DraftOutcome:
-        """Run one job and store its variants; failures are returned, not raised.
+    ) -> Fetched:
+        """Get the drafts of one job from the cache or the provider; writes nothing.
 
-        Raises only DomainError, for input that cannot make a request at all
-        (a missing scene, an empty script, a count out of range).
+        Provider failures are returned in the Fetched state. Raises only
+        DomainError, for input that cannot make a request at all (a missing
+        scene, an empty script, a count out of range).
         """
         request, notes = self.build(
             job.scene_id, job.audience_id, job.count, job.instruction, story
@@ -281,41 +299,118 @@ class AssistService:
         try:
             result = self.provider.draft(request, cancel_event, progress)
         except DraftCancelledError as error:
-            self._log_request(request, "cancelled", error=str(error))
-            return DraftOutcome(
-                job,
-                JobState.CANCELLED,
-                prompt_hash=request.prompt_hash,
-                error=str(error),
-            )
+            return Fetched(job, request, JobState.CANCELLED, error=str(error))
         except ProviderError as error:
             logger.warning("Drafting %s failed: %s", request.label, error)
-            self._log_request(request, "failed", error=str(error))
-            return DraftOutcome(
-                job, JobState.FAILED, prompt_hash=request.prompt_hash, error=str(error)
-            )
-
+            return Fetched(job, request, JobState.FAILED, error=str(error))
         if cancel_event is not None and cancel_event.is_set():
-            self._log_request(request, "cancelled", result=result)
-            return DraftOutcome(
+            return Fetched(
                 job,
+                request,
                 JobState.CANCELLED,
-                prompt_hash=request.prompt_hash,
+                result,
                 error="Cancelled after the response arrived; nothing was stored.",
             )
+        return Fetched(job, request, JobState.DONE, result)
+
+    def store(self, fetched: Fetched) -> DraftOutcome:
+        """Write what :meth:`fetch` got: the variants, the cache entry, the
+        request log row and an audit line, or only the log row on failure."""
+        job, request, result = fetched.job, fetched.request, fetched.result
+        if request is None:
+            return DraftOutcome(job, fetched.state, error=fetched.error)
+        digest = request.prompt_hash
+
+        if fetched.state is not JobState.DONE:
+            self._log_request(request, fetched.state.value, error=fetched.error)
+            return DraftOutcome(
+                job, fetched.state, prompt_hash=digest, error=fetched.error
+            )
+        if fetched.cached and fetched.cached_ids:
+            self._log_request(request, "done", cached=True)
+            return DraftOutcome(
+                job, JobState.DONE, fetched.cached_ids, digest, True, result
+            )
         try:
-            ids = self._store(job, request, result)
+            ids = self._store(job, request, result, cached=fetched.cached)
         except DomainError as error:
             logger.warning("Storing the drafts of %s failed: %s", request.label, error)
             self._log_request(request, "failed", result=result, error=str(error))
             return DraftOutcome(
                 job,
                 JobState.FAILED,
-                prompt_hash=request.prompt_hash,
+                prompt_hash=digest,
                 result=result,
                 error=str(error),
             )
-        return DraftOutcome(job, JobState.DONE, ids, request.prompt_hash, False, result)
+        return DraftOutcome(job, JobState.DONE, ids, digest, fetched.cached, result)
+
+    def draft(
+        self,
+        job: DraftJob,
+        *,
+        fresh: bool = False,
+        cancel_event: threading.Event | None = None,
+        progress: Callable[[DraftProgress], None] | None = None,
+        story: Story | None = None,
+    ) -> DraftOutcome:
+        """Fetch and store one job; failures are returned, not raised."""
+        fetched = self.fetch(
+            job, fresh=fresh, cancel_event=cancel_event, progress=progress, story=story
+        )
+        return self.store(fetched)
+
+    def fetch_batch(
+        self,
+        jobs: Sequence[DraftJob],
+        *,
+        fresh: bool = False,
+        cancel_event: threading.Event | None = None,
+        on_update: UpdateCallback | None = None,
+        on_fetched: Callable[[int, Fetched], None] | None = None,
+    ) -> list[Fetched]:
+        """Fetch ``jobs`` with at most ``provider.max_in_flight`` at once.
+
+        Both callbacks run in worker threads. ``on_update`` gets ``queued`` for
+        every job, then ``running`` and progress messages; ``on_fetched`` gets
+        each job's index and result as soon as it is ready, so the caller can
+        store it in the thread it chooses. Returns the results in job order.
+        """
+        cancel = cancel_event or threading.Event()
+        notify = on_update or (lambda _update: None)
+        fetched_callback = on_fetched or (lambda _index, _fetched: None)
+        story = self.session.load_story()
+        for index, job in enumerate(jobs):
+            notify(JobUpdate(index, job, JobState.QUEUED))
+
+        def run(index: int, job: DraftJob) -> Fetched:
+            if cancel.is_set():
+                fetched = Fetched(job, None, JobState.CANCELLED, error="Cancelled.")
+                fetched_callback(index, fetched)
+                return fetched
+            notify(JobUpdate(index, job, JobState.RUNNING))
+            throttle = _Throttle()
+
+            def report(event: DraftProgress) -> None:
+                if event.stage == "waiting" or throttle.ready():
+                    notify(JobUpdate(index, job, JobState.RUNNING, _describe(event)))
+
+            try:
+                fetched = self.fetch(
+                    job, fresh=fresh, cancel_event=cancel, progress=report, story=story
+                )
+            except DomainError as error:
+                fetched = Fetched(job, None, JobState.FAILED, error=str(error))
+            except Exception as error:
+                logger.exception("Drafting job %d failed unexpectedly", index)
+                fetched = Fetched(job, None, JobState.FAILED, error=str(error))
+            fetched_callback(index, fetched)
+            return fetched
+
+        workers = max(1, min(self.provider.max_in_flight, len(jobs) or 1))
+        with ThreadPoolExecutor(workers, thread_name_prefix="draft") as pool:
+            futures = [pool.submit(run, i, job) for i, job in enumerate(jobs)]
+            return [future.result() for future in futures]
 
     def draft_batch(
         self,
@@ -325,59 +420,28 @@ class AssistService:
         cancel_event: threading.Event | None = None,
         on_update: UpdateCallback | None = None,
     ) -> list[DraftOutcome]:
-        """Run ``jobs`` with at most ``provider.max_in_flight`` at once.
-
-        ``on_update`` is called from worker threads: once with ``queued`` for
-        every job, then ``running``, progress messages, and a final state.
-        Returns the outcomes in the order of ``jobs``.
-        """
-        cancel = cancel_event or threading.Event()
+        """Fetch and store ``jobs`` within the in-flight limit, storing from the
+        worker threads; ``on_update`` also gets each job's final state."""
         notify = on_update or (lambda _update: None)
-        story = self.session.load_story()
-        for index, job in enumerate(jobs):
-            notify(JobUpdate(index, job, JobState.QUEUED))
+        outcomes: list[DraftOutcome | None] = [None] * len(jobs)
 
-        def run(index: int, job: DraftJob) -> DraftOutcome:
-            if cancel.is_set():
-                outcome = DraftOutcome(job, JobState.CANCELLED, error="Cancelled.")
-                notify(JobUpdate(index, job, JobState.CANCELLED, "Cancelled."))
-                return outcome
-            notify(JobUpdate(index, job, JobState.RUNNING))
-            throttle = _Throttle()
+        def store(index: int, fetched: Fetched) -> None:
+            outcome = self.store(fetched)
+            outcomes[index] = outcome
+            notify(final_update(index, outcome))
 
-            def report(event: DraftProgress) -> None:
-                if event.stage == "waiting" or throttle.ready():
-                    notify(JobUpdate(index, job, JobState.RUNNING, _describe(event)))
-
-            try:
-                outcome = self.draft(
-                    job, fresh=fresh, cancel_event=cancel, progress=report, story=story
-                )
-            except DomainError as error:
-                outcome = DraftOutcome(job, JobState.FAILED, error=str(error))
-            except Exception as error:
-                logger.exception("Drafting job %d failed unexpectedly", index)
-                outcome = DraftOutcome(job, JobState.FAILED, error=str(error))
-            notify(
-                JobUpdate(
-                    index,
-                    job,
-                    outcome.state,
-                    outcome.error or _done_message(outcome),
-                    outcome.variant_ids,
-                    outcome.cached,
-                )
-            )
-            return outcome
-
-        workers = max(1, min(self.provider.max_in_flight, len(jobs) or 1))
-        with ThreadPoolExecutor(workers, thread_name_prefix="draft") as pool:
-            futures = [pool.submit(run, i, job) for i, job in enumerate(jobs)]
-            return [future.result() for future in futures]
+        self.fetch_batch(
+            jobs,
+            fresh=fresh,
+            cancel_event=cancel_event,
+            on_update=on_update,
+            on_fetched=store,
+        )
+        return [outcome for outcome in outcomes if outcome is not None]
 
     # Storage
 
-    def _from_cache(self, job: DraftJob, request: DraftRequest) -> DraftOutcome | None:
+    def _from_cache(self, job: DraftJob, request: DraftRequest) -> Fetched | None:
         with self.session.file.read() as db:
             row = db.get(DraftCacheRow, request.prompt_hash)
             if row is None:
@@ -400,15 +464,10 @@ class AssistService:
             )
             return None
 
-        if existing:
-            ids = tuple(existing)
-            self._log_request(request, "done", cached=True)
-        else:
-            ids = self._store(job, request, result, cached=True)
-        logger.info(
-            "%s: answered from the cache (%d variants)", request.label, len(ids)
+        logger.info("%s: found in the cache", request.label)
+        return Fetched(
+            job, request, JobState.DONE, result, cached=True, cached_ids=tuple(existing)
         )
-        return DraftOutcome(job, JobState.DONE, ids, request.prompt_hash, True, result)
 
     def _store(
         self,
@@ -543,6 +602,18 @@ def project_usage(session: ProjectSession, settings: AssistSettings) -> UsageSum
             )
         )
     return UsageSummary(tuple(lines))
+
+
+def final_update(index: int, outcome: DraftOutcome) -> JobUpdate:
+    """Return the progress update that reports a stored outcome."""
+    return JobUpdate(
+        index,
+        outcome.job,
+        outcome.state,
+        outcome.error or _done_message(outcome),
+        outcome.variant_ids,
+        outcome.cached,
+    )
 
 
 def _describe(event: DraftProgress) -> str:

@@ -193,6 +193,10 @@ class FakeOpenAIServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes; with Nagle's algorithm
+            # on, the body waits for the client's delayed ACK (about 40 ms on
+            # Linux) on every kept-alive request.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: object) -> None:
                 pass
