@@ -33,6 +33,7 @@ from typing import Any
 from author_studio.assist import local_server
 from author_studio.assist.local_server import (
     MODEL_NAME,
+    WORKFLOW_NOTICE,
     LocalModelError,
     LocalServer,
     ServerSettings,
@@ -50,7 +51,7 @@ from author_studio.assist.provider import (
     ProviderTimeoutError,
     ServerError,
 )
-from author_studio.assist.settings import LOCAL, OFFLINE, AssistSettings
+from author_studio.assist.settings import LOCAL, AssistSettings
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,8 @@ ANSWER_TOKENS = 768
 # The prompt builder estimates one token per four characters. SmolLM2's tokenizer
 # needed 781 tokens for a drafting prompt estimated at 671, so the budget keeps a
 # quarter in reserve.
-PROMPT_BUDGET = int((CONTEXT_TOKENS - ANSWER_TOKENS) / 1.25)
+PROMPT_TOKEN_RESERVE = 1.25
+PROMPT_BUDGET = int((CONTEXT_TOKENS - ANSWER_TOKENS) / PROMPT_TOKEN_RESERVE)
 # Sampling settings that keep a 135M model from looping on one phrase. The values
 # were picked by reading a handful of drafts, not by a systematic search.
 SAMPLING = {"repeat_penalty": 1.15, "frequency_penalty": 0.2}
@@ -75,11 +77,6 @@ MIN_SCRIPT_CHARS = 20
 DURATION_STEP_S = 5
 MAX_DURATION_S = 900
 
-WORKFLOW_NOTICE = (
-    "SmolLM2-135M-Instruct has 135 million parameters. It runs on this computer "
-    "with no network, which makes it good for trying the drafting and review "
-    "workflow, but its drafts are weak: use a larger model for production drafts."
-)
 
 # Schema keywords that llama-cpp-python expands into one grammar rule per
 # repetition. A maxLength of a few hundred characters makes the grammar parser
@@ -157,6 +154,19 @@ def escape_control_characters(text: str) -> str:
     )
 
 
+def token_limits(settings: AssistSettings) -> tuple[int, int]:
+    """Return the answer's token limit and the prompt budget for ``settings``.
+
+    A user's limits are honoured only as far as prompt and answer still fit in
+    ``CONTEXT_TOKENS``: a larger answer limit shrinks the prompt budget.
+    """
+    answer = min(settings.max_tokens or ANSWER_TOKENS, CONTEXT_TOKENS // 2)
+    budget = int((CONTEXT_TOKENS - answer) / PROMPT_TOKEN_RESERVE)
+    if settings.max_prompt_tokens:
+        budget = min(budget, settings.max_prompt_tokens)
+    return answer, budget
+
+
 class _LlamaCppServerProvider(OpenAIProvider):
     """The OpenAI-compatible provider with llama-cpp-python's form of
     ``response_format``, and answers cleaned of raw control characters."""
@@ -196,13 +206,14 @@ class LocalProvider(DraftProvider):
     def __init__(
         self, settings: AssistSettings, *, server: LocalServer | None = None
     ) -> None:
+        answer_tokens, prompt_budget = token_limits(settings)
         self.settings = settings.replace(
             provider=NAME,
             model=MODEL_NAME,
             api_key="",
             max_in_flight=MAX_IN_FLIGHT,
-            max_tokens=settings.max_tokens or ANSWER_TOKENS,
-            max_prompt_tokens=settings.max_prompt_tokens or PROMPT_BUDGET,
+            max_tokens=answer_tokens,
+            max_prompt_tokens=prompt_budget,
             timeout_s=max(settings.timeout_s, REQUEST_TIMEOUT_S),
             # A local server has no rate limit and no flaky network, so a failed
             # request is reported at once instead of after several backoffs.
@@ -347,14 +358,14 @@ class LocalProvider(DraftProvider):
             ) from error
 
 
-def default_provider_name() -> str:
-    """Return the provider to use when the user has configured none: the local
-    model when its extra is installed, otherwise the offline drafter."""
-    return NAME if local_server.local_model_available() else OFFLINE
-
-
 def create(settings: AssistSettings) -> LocalProvider:
     """Build the provider from settings; the entry point the factory uses."""
+    missing = local_server.missing_local_model_parts()
+    if missing:
+        raise ProviderError(
+            f"The local model is not installed (missing: {', '.join(missing)}); "
+            f"{local_server.INSTALL_HINT}."
+        )
     try:
         return LocalProvider(settings)
     except LocalModelError as error:

