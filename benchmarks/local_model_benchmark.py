@@ -25,7 +25,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from author_studio.assist import prompts
 from author_studio.assist.local_provider import (
     CONTEXT_TOKENS,
     LocalProvider,
@@ -37,6 +36,7 @@ from author_studio.assist.local_server import (
     missing_local_model_parts,
 )
 from author_studio.assist.provider import DraftResult
+from author_studio.assist.service import AssistService, DraftJob, JobState
 from author_studio.assist.settings import AssistSettings
 from author_studio.domain.model import (
     Audience,
@@ -44,11 +44,8 @@ from author_studio.domain.model import (
     Choice,
     ContentRating,
     Pacing,
-    Provenance,
     Scene,
     SceneKind,
-    Variant,
-    VariantOrigin,
 )
 from author_studio.services.session import ProjectSession
 
@@ -137,37 +134,18 @@ def build_project(folder: Path) -> ProjectSession:
 
 
 def draft_and_store(
-    session: ProjectSession, provider: LocalProvider, key: str, count: int
+    service: AssistService, key: str, count: int
 ) -> tuple[DraftResult, float]:
-    story = session.load_story()
-    scene = story.scene_by_key[key]
-    audience = story.audiences[0]
-    context = prompts.build_context(story, scene.id, audience.id)
-    request, _ = prompts.build_request(context, provider, count)
+    """Draft ``count`` variants of scene ``key`` through the drafting service,
+    which stores them as proposed; return the result and the wall time."""
+    story = service.session.load_story()
+    job = DraftJob(story.scene_by_key[key].id, story.audiences[0].id, count)
     started = time.perf_counter()
-    result = provider.draft(request)
+    outcome = service.draft(job, fresh=True, story=story)
     seconds = time.perf_counter() - started
-    for draft in result.drafts:
-        session.variants.create(
-            Variant(
-                scene_id=scene.id,
-                audience_id=audience.id,
-                script=draft.script,
-                duration_s=draft.duration_s,
-                origin=VariantOrigin.AI,
-                summary=draft.summary,
-                canon_kept=list(draft.canon_kept),
-                provenance=Provenance(
-                    provider=result.provider,
-                    model=result.model,
-                    prompt_hash=request.prompt_hash,
-                    prompt_tokens=result.prompt_tokens,
-                    completion_tokens=result.completion_tokens,
-                    latency_ms=result.latency_ms,
-                ),
-            )
-        )
-    return result, seconds
+    if outcome.state is not JobState.DONE:
+        raise SystemExit(f"drafting {key} failed: {outcome.error}")
+    return outcome.result, seconds
 
 
 def memory_kib(pid: int) -> dict[str, int]:
@@ -185,7 +163,10 @@ def main() -> int:
         "--count", type=int, default=2, help="variants per request (default 2)"
     )
     parser.add_argument(
-        "--threads", type=int, default=None, help="server CPU threads (default: all)"
+        "--threads",
+        type=int,
+        default=None,
+        help="server CPU threads (default: the CPUs available, at most 8)",
     )
     args = parser.parse_args()
     missing = missing_local_model_parts()
@@ -206,11 +187,12 @@ def main() -> int:
         session = build_project(Path(folder))
         server = LocalServer(settings)
         provider = LocalProvider(AssistSettings(provider="local"), server=server)
+        service = AssistService(session, provider, provider.settings)
         try:
             started = time.perf_counter()
             server.ensure_running()
             ready_s = time.perf_counter() - started
-            first, first_s = draft_and_store(session, provider, "pier", 1)
+            first, first_s = draft_and_store(service, "pier", 1)
             print(f"threads {settings.threads}, n_ctx {CONTEXT_TOKENS}")
             print(
                 f"cold start: server ready {ready_s:.2f} s, first draft "
@@ -221,9 +203,7 @@ def main() -> int:
             total_variants = 0
             total_seconds = 0.0
             for scene in SCENES:
-                result, seconds = draft_and_store(
-                    session, provider, scene.key, args.count
-                )
+                result, seconds = draft_and_store(service, scene.key, args.count)
                 variants = len(result.drafts)
                 total_variants += variants
                 total_seconds += seconds

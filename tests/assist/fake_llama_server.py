@@ -10,7 +10,7 @@ sets its behaviour instead of weights:
 - ``reply``: the message content returned by ``/v1/chat/completions``;
 - ``request_log``: a file that gets each chat request body as one JSON line;
 - ``crash_marker``: a file path; the first chat request creates it and kills the
-  process before answering, later processes find it and answer normally.
+  process before responding; later processes find it and respond normally.
 
 Like llama-cpp-python 0.3.36, it lets the HOST and PORT environment variables
 override ``--host`` and ``--port``, so tests can prove that the parent removes them.

@@ -1,7 +1,7 @@
 """The local model server's process handling, run against a stand-in server.
 
 These tests need no model: ``fake_llama_server.py`` takes llama_cpp.server's
-command line and answers ``/v1/models``, so start, readiness, crash, restart and
+command line and serves ``/v1/models``, so start, readiness, crash, restart and
 shutdown are exercised on real child processes.
 """
 
@@ -30,7 +30,7 @@ from author_studio.assist.local_server import (
     ServerSettings,
     child_environment,
     choose_free_port,
-    models_endpoint_answers,
+    models_endpoint_responds,
     server_command,
     stop_all_servers,
 )
@@ -128,7 +128,7 @@ def test_start_answers_models(started):
     server = started()
     assert server.is_running()
     assert server.base_url == f"http://127.0.0.1:{server.port}/v1"
-    assert models_endpoint_answers(server.base_url)
+    assert models_endpoint_responds(server.base_url)
     assert server.starts == 1
 
 
@@ -146,7 +146,7 @@ def test_stop_ends_process(started):
     server.stop()
     assert not process_alive(pid)
     assert server.pid is None
-    assert not models_endpoint_answers(f"http://127.0.0.1:{choose_free_port()}/v1")
+    assert not models_endpoint_responds(f"http://127.0.0.1:{choose_free_port()}/v1")
     server.stop()
 
 
@@ -178,7 +178,7 @@ def test_unanswered_models_times_out(tmp_path):
     )
     with pytest.raises(LocalModelError) as caught:
         server.start()
-    assert "did not answer" in str(caught.value)
+    assert "did not respond" in str(caught.value)
     assert "within 2 s" in str(caught.value)
     assert "stand-in listening on 127.0.0.1" in str(caught.value)
     assert server.pid is None
@@ -202,7 +202,7 @@ def test_killed_server_is_reported_then_restarted(started):
     base_url = server.ensure_running()
     assert server.pid != first_pid
     assert server.starts == 2
-    assert models_endpoint_answers(base_url)
+    assert models_endpoint_responds(base_url)
 
 
 def test_stop_all_servers_stops_each(started):
@@ -214,9 +214,21 @@ def test_stop_all_servers_stops_each(started):
     assert local_server.running_server_pids() == []
 
 
+def run_python(script: str) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a new Python process from the repository root."""
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def _run_app(tmp_path: Path, ending: str) -> int:
     """Start a Python process that starts a stand-in server, prints the server's
-    pid and then ends as ``ending`` says; return the server's pid."""
+    pid and then ends the way ``ending`` names; return the server's pid."""
     config = tmp_path / "stand-in.json"
     config.write_text(json.dumps({"ignore_sigterm": ending == "sigkill"}))
     script = textwrap.dedent(
@@ -233,14 +245,7 @@ def _run_app(tmp_path: Path, ending: str) -> int:
         sys.exit(0)
         """
     )
-    app = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    app = run_python(script)
     assert app.stdout.strip(), app.stderr
     return int(app.stdout.split()[0])
 
@@ -282,14 +287,7 @@ def test_gui_quit_stops_server(tmp_path):
         print(pid, code, server.is_running(), flush=True)
         """
     )
-    app = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    app = run_python(script)
     pid, code, running = app.stdout.split()
     assert code == "0", app.stderr
     assert running == "False"
