@@ -317,16 +317,17 @@ class OpenAIProvider(DraftProvider):
         is exponential with "equal jitter": half the capped backoff plus a random
         share of the other half, so parallel requests spread out.
         """
-        if isinstance(error, RateLimitedError) and error.retry_after_s is not None:
-            if error.retry_after_s > self.settings.max_retry_after_s:
-                raise RateLimitedError(
-                    f"{error} The server asks to wait {error.retry_after_s:.0f} s, "
+        retry_after = getattr(error, "retry_after_s", None)
+        if retry_after is not None:
+            if retry_after > self.settings.max_retry_after_s:
+                raise type(error)(
+                    f"{error} The server asks to wait {retry_after:.0f} s, "
                     f"longer than the {self.settings.max_retry_after_s:.0f} s "
                     "allowed; try again later.",
-                    retry_after_s=error.retry_after_s,
+                    retry_after_s=retry_after,
                     attempts=error.attempts,
                 ) from error
-            return error.retry_after_s
+            return retry_after
         cap = min(
             self.settings.backoff_max_s, self.settings.backoff_base_s * 2**retries
         )
@@ -457,7 +458,8 @@ class OpenAIProvider(DraftProvider):
             )
         if status >= 500:
             return ServerError(
-                f"The server at {where} failed with {status} ({detail})."
+                f"The server at {where} failed with {status} ({detail}).",
+                retry_after_s=parse_retry_after(error.response.headers),
             )
         if status in (401, 403):
             return AuthenticationFailedError(

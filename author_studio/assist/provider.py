@@ -56,9 +56,16 @@ class RateLimitedError(ProviderError):
 
 
 class ServerError(ProviderError):
-    """The server answered with a 5xx status."""
+    """The server answered with a 5xx status; ``retry_after_s`` is its
+    Retry-After (a 503 often sends one), if sent."""
 
     retryable = True
+
+    def __init__(
+        self, message: str, *, retry_after_s: float | None = None, attempts: int = 1
+    ) -> None:
+        super().__init__(message, attempts=attempts)
+        self.retry_after_s = retry_after_s
 
 
 class ProviderConnectionError(ProviderError):

@@ -27,7 +27,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from author_studio.assist import prompts
@@ -41,8 +40,17 @@ from author_studio.assist.provider import (
     ProviderError,
 )
 from author_studio.assist.settings import AssistSettings
+from author_studio.assist.usage import (
+    UsageSummary,
+    project_usage,
+)
 from author_studio.domain.errors import DomainError
-from author_studio.domain.model import Provenance, Variant, VariantOrigin
+from author_studio.domain.model import (
+    Provenance,
+    Variant,
+    VariantOrigin,
+    VariantStatus,
+)
 from author_studio.domain.story import Story
 from author_studio.services.session import ProjectSession
 from author_studio.services.variants import write_audit
@@ -50,8 +58,6 @@ from author_studio.store.tables import AssistRequestRow, DraftCacheRow, VariantR
 
 logger = logging.getLogger(__name__)
 
-# Providers that run on this machine and cost nothing per token.
-FREE_PROVIDERS = frozenset({"offline", "local"})
 # Progress updates from a streaming request are sent at most this often, so a
 # fast stream does not flood the GUI thread with signals.
 PROGRESS_INTERVAL_S = 0.1
@@ -90,7 +96,7 @@ class JobUpdate:
 
 @dataclass(frozen=True)
 class DraftOutcome:
-    """What one job produced: the stored variant ids, or the error."""
+    """The result of one job: the stored variant ids, or the error."""
 
     job: DraftJob
     state: JobState
@@ -99,11 +105,12 @@ class DraftOutcome:
     cached: bool = False
     result: DraftResult | None = None
     error: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
 class Fetched:
-    """What :meth:`AssistService.fetch` got for one job, not yet stored.
+    """The drafts :meth:`AssistService.fetch` got for one job, not yet stored.
 
     ``request`` is None when no request could be built. ``cached_ids`` are the
     variants already stored for a cached request.
@@ -116,41 +123,6 @@ class Fetched:
     error: str = ""
     cached: bool = False
     cached_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class UsageLine:
-    """Requests and tokens of one provider and model in this project."""
-
-    provider: str
-    model: str
-    requests: int
-    cached: int
-    failed: int
-    prompt_tokens: int
-    completion_tokens: int
-    cost_usd: float | None
-
-
-@dataclass(frozen=True)
-class UsageSummary:
-    lines: tuple[UsageLine, ...] = ()
-
-    @property
-    def total_cost_usd(self) -> float | None:
-        """Return the summed cost, or None when any model's price is unknown."""
-        costs = [line.cost_usd for line in self.lines]
-        if any(cost is None for cost in costs):
-            return None
-        return sum(costs)  # type: ignore[arg-type]
-
-    @property
-    def requests(self) -> int:
-        return sum(line.requests for line in self.lines)
-
-    @property
-    def tokens(self) -> int:
-        return sum(line.prompt_tokens + line.completion_tokens for line in self.lines)
 
 
 UpdateCallback = Callable[[JobUpdate], None]
@@ -201,14 +173,18 @@ def _drafts_from_json(text: str, provider: str, model: str) -> DraftResult:
 
 @dataclass
 class _Throttle:
+    """Let through the first event of each stage, then one per interval."""
+
     last: float = 0.0
+    stage: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def ready(self) -> bool:
+    def ready(self, stage: str) -> bool:
         with self.lock:
             now = time.monotonic()
-            if now - self.last < PROGRESS_INTERVAL_S:
+            if stage == self.stage and now - self.last < PROGRESS_INTERVAL_S:
                 return False
+            self.stage = stage
             self.last = now
             return True
 
@@ -328,8 +304,12 @@ class AssistService:
             )
         if fetched.cached and fetched.cached_ids:
             self._log_request(request, "done", cached=True)
+            statuses = {self.session.variants.get(i).status for i in fetched.cached_ids}
+            note = ""
+            if VariantStatus.PROPOSED not in statuses:
+                note = "already reviewed; ask for fresh drafts to get new ones"
             return DraftOutcome(
-                job, JobState.DONE, fetched.cached_ids, digest, True, result
+                job, JobState.DONE, fetched.cached_ids, digest, True, result, note=note
             )
         try:
             ids = self._store(job, request, result, cached=fetched.cached)
@@ -371,6 +351,9 @@ class AssistService:
     ) -> list[Fetched]:
         """Fetch ``jobs`` with at most ``provider.max_in_flight`` at once.
 
+        TODO: batches go out as individual chat requests; OpenAI's Batch API
+        (half the price, results within 24 hours) is not used yet.
+
         Both callbacks run in worker threads. ``on_update`` gets ``queued`` for
         every job, then ``running`` and progress messages; ``on_fetched`` gets
         each job's index and result as soon as it is ready, so the caller can
@@ -392,7 +375,7 @@ class AssistService:
             throttle = _Throttle()
 
             def report(event: DraftProgress) -> None:
-                if event.stage == "waiting" or throttle.ready():
+                if event.stage == "waiting" or throttle.ready(event.stage):
                     notify(JobUpdate(index, job, JobState.RUNNING, _describe(event)))
 
             try:
@@ -560,50 +543,6 @@ class AssistService:
         return project_usage(self.session, self.settings)
 
 
-def project_usage(session: ProjectSession, settings: AssistSettings) -> UsageSummary:
-    """Sum the project's assistant requests per provider and model, with cost.
-
-    The cost is an estimate from the user's price table; a model missing from it
-    has an unknown cost (None), except on providers that run locally.
-    """
-    with session.file.read() as db:
-        rows = db.exec(
-            select(
-                AssistRequestRow.provider,
-                AssistRequestRow.model,
-                func.count(),
-                func.sum(AssistRequestRow.cached),
-                func.sum(AssistRequestRow.status == "failed"),
-                func.sum(AssistRequestRow.prompt_tokens),
-                func.sum(AssistRequestRow.completion_tokens),
-            )
-            .group_by(AssistRequestRow.provider, AssistRequestRow.model)
-            .order_by(AssistRequestRow.provider, AssistRequestRow.model)
-        ).all()
-    lines = []
-    for provider, model, requests, cached, failed, prompt, completion in rows:
-        price = settings.price_for(model)
-        if provider in FREE_PROVIDERS:
-            cost: float | None = 0.0
-        elif price is not None:
-            cost = price.cost(prompt or 0, completion or 0)
-        else:
-            cost = None
-        lines.append(
-            UsageLine(
-                provider,
-                model,
-                requests,
-                int(cached or 0),
-                int(failed or 0),
-                int(prompt or 0),
-                int(completion or 0),
-                cost,
-            )
-        )
-    return UsageSummary(tuple(lines))
-
-
 def final_update(index: int, outcome: DraftOutcome) -> JobUpdate:
     """Return the progress update that reports a stored outcome."""
     return JobUpdate(
@@ -629,4 +568,5 @@ def _describe(event: DraftProgress) -> str:
 def _done_message(outcome: DraftOutcome) -> str:
     count = len(outcome.variant_ids)
     source = "from the cache" if outcome.cached else "drafted"
-    return f"{count} variant(s) {source}"
+    message = f"{count} variant(s) {source}"
+    return f"{message}, {outcome.note}" if outcome.note else message

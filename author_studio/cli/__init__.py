@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 # ``handler`` on each parser.
 COMMAND_MODULES = [
     "author_studio.cli.project_commands",
+    "author_studio.cli.analysis_commands",
     "author_studio.cli.assist_commands",
 ]
 

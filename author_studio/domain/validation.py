@@ -11,6 +11,7 @@ import math
 import re
 
 from author_studio.domain.errors import ValidationError
+from author_studio.domain.expressions import KEYWORDS
 from author_studio.domain.model import (
     Audience,
     CanonFact,
@@ -113,6 +114,12 @@ def validate_variable(variable: Variable) -> None:
         raise ValidationError(
             f"The variable name {variable.name!r} is invalid; start with a letter or "
             "'_' and use letters, digits and '_'.",
+            field="name",
+        )
+    if variable.name in KEYWORDS:
+        raise ValidationError(
+            f"{variable.name!r} is a keyword of conditions and effects; choose "
+            "another variable name.",
             field="name",
         )
     variable.initial = coerce_value(variable.type, variable.initial, "initial")

@@ -10,7 +10,7 @@ from author_studio.domain.story import Story
 
 @dataclass(frozen=True)
 class ReviewFilter:
-    """Which variants to list; ``None`` in a field means any value."""
+    """A filter over variants; ``None`` in a field matches any value."""
 
     scene_id: int | None = None
     audience_id: int | None = None

@@ -8,7 +8,7 @@ nothing and sends nothing.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from sqlmodel import Session, SQLModel, select
@@ -91,6 +91,16 @@ class EntityService(Generic[RecordT, RowT]):
             self.before_delete(db, row, changes)
             db.delete(row)
             changes.add(self.entity, Action.DELETED, record_id)
+
+    def restore(self, records: Iterable[RecordT]) -> None:
+        """Insert records again with their original ids (undo of a delete).
+
+        The records must come from this service, so they are not validated again.
+        """
+        with self._session.write() as (db, changes):
+            for record in records:
+                db.add(type(self).to_row(record))
+                changes.add(self.entity, Action.CREATED, record.id)  # type: ignore[attr-defined]
 
     def check(self, db: Session, record: RecordT, record_id: int | None) -> None:
         """Raise ConflictError or NotFoundError when ``record`` clashes with others."""

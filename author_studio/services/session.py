@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -180,28 +181,22 @@ class ProjectSession:
     def load_story(self) -> Story:
         """Read the whole project in one consistent snapshot."""
         with self.file.read() as db:
+
+            def rows(row_type: Any) -> list[Any]:
+                # Core rows have the same attribute names as the SQLModel rows the
+                # converters expect, and cost a tenth as much to build.
+                return list(db.connection().execute(select(row_type.__table__)))
+
             project = db.get(ProjectRow, 1)
             return Story(
                 info=convert.project_from_row(project),
-                scenes=[convert.scene_from_row(r) for r in db.exec(select(SceneRow))],
-                choices=[
-                    convert.choice_from_row(r) for r in db.exec(select(ChoiceRow))
-                ],
-                variables=[
-                    convert.variable_from_row(r) for r in db.exec(select(VariableRow))
-                ],
-                audiences=[
-                    convert.audience_from_row(r) for r in db.exec(select(AudienceRow))
-                ],
-                personas=[
-                    convert.persona_from_row(r) for r in db.exec(select(PersonaRow))
-                ],
-                canon=[
-                    convert.canon_from_row(r) for r in db.exec(select(CanonFactRow))
-                ],
-                variants=[
-                    convert.variant_from_row(r) for r in db.exec(select(VariantRow))
-                ],
+                scenes=[convert.scene_from_row(r) for r in rows(SceneRow)],
+                choices=[convert.choice_from_row(r) for r in rows(ChoiceRow)],
+                variables=[convert.variable_from_row(r) for r in rows(VariableRow)],
+                audiences=[convert.audience_from_row(r) for r in rows(AudienceRow)],
+                personas=[convert.persona_from_row(r) for r in rows(PersonaRow)],
+                canon=[convert.canon_from_row(r) for r in rows(CanonFactRow)],
+                variants=[convert.variant_from_row(r) for r in rows(VariantRow)],
             )
 
     def counts(self) -> ProjectCounts:

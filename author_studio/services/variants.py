@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -162,6 +163,65 @@ class VariantService(EntityService[Variant, VariantRow]):
                 )
             self._decide(db, changes, new_row, ReviewDecision.APPROVED, reviewer, note)
             return convert.variant_from_row(new_row)
+
+    def restore(
+        self,
+        statuses: Mapping[int, VariantStatus],
+        reviewer: str,
+        note: str,
+        remove: Iterable[int] = (),
+    ) -> None:
+        """Put variants back into earlier statuses, for undoing a decision.
+
+        Each variant whose status changes gets a ``reopened`` review and an audit
+        line carrying ``note``; the variants in ``remove`` (edited copies made by
+        the decision) are deleted first. Approvals are restored last, so the
+        one-approved-variant rule holds at every step.
+        """
+        with self._session.write() as (db, changes):
+            for variant_id in remove:
+                row = self._row(db, variant_id)
+                write_audit(
+                    db,
+                    reviewer,
+                    "removed",
+                    f"variant {variant_id} ({row.origin})",
+                    note,
+                )
+                db.delete(row)
+                db.flush()
+                changes.add(Entity.VARIANT, Action.DELETED, variant_id)
+            ordered = sorted(
+                statuses.items(), key=lambda item: item[1] is VariantStatus.APPROVED
+            )
+            for variant_id, status in ordered:
+                row = self._row(db, variant_id)
+                if row.status == status.value:
+                    continue
+                row.status = status.value
+                db.add(row)
+                db.flush()
+                review = ReviewRow(
+                    variant_id=row.id,
+                    decision=ReviewDecision.REOPENED.value,
+                    reviewer=reviewer,
+                    decided_at=_now(),
+                    note=f"{note} (now {status.value})",
+                )
+                db.add(review)
+                db.flush()
+                scene = db.get(SceneRow, row.scene_id)
+                audience = db.get(AudienceRow, row.audience_id)
+                subject = f"variant {row.id} of {scene.key} for {audience.name}"
+                write_audit(
+                    db,
+                    reviewer,
+                    ReviewDecision.REOPENED.value,
+                    subject,
+                    f"{note} (now {status.value})",
+                )
+                changes.add(Entity.VARIANT, Action.UPDATED, row.id)
+                changes.add(Entity.REVIEW, Action.CREATED, review.id)
 
     def _approved(
         self, db: Session, scene_id: int, audience_id: int, exclude: int | None

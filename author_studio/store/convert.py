@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from author_studio.domain.model import (
     Audience,
@@ -85,6 +86,40 @@ def scene_to_row(scene: Scene, row: SceneRow | None = None) -> SceneRow:
     if scene.id is not None:
         row.id = scene.id
     return row
+
+
+def scene_values(scene: Scene) -> dict[str, Any]:
+    """Return the column values of a new scene row, for bulk inserts."""
+    return {
+        "key": scene.key,
+        "title": scene.title,
+        "kind": scene.kind.value,
+        "synopsis": scene.synopsis,
+        "script": scene.script,
+        "duration_s": float(scene.duration_s),
+        "tags": list(scene.tags),
+        "canon": scene.canon,
+        "notes": scene.notes,
+        "pacing": scene.pacing.value if scene.pacing else None,
+        "x": float(scene.x),
+        "y": float(scene.y),
+    }
+
+
+def choice_values(choice: Choice) -> dict[str, Any]:
+    """Return the column values of a new choice row, for bulk inserts."""
+    return {
+        "source_id": choice.source_id,
+        "target_id": choice.target_id,
+        "label": choice.label,
+        "condition": choice.condition,
+        "effects": choice.effects,
+        "window_s": choice.window_s,
+        "is_default": choice.is_default,
+        "tags": list(choice.tags),
+        "position": choice.position,
+        "link_kind": choice.link_kind.value,
+    }
 
 
 def choice_from_row(row: ChoiceRow) -> Choice:

@@ -1,7 +1,7 @@
 """Open, create, migrate and copy project files.
 
 A project is one SQLite 3 file. ``PRAGMA application_id`` marks it as ours,
-``PRAGMA user_version`` holds the schema version, the journal is WAL and foreign keys
+``PRAGMA user_version`` contains the schema version, the journal is WAL and foreign keys
 are on for every connection. Every check that can reject a file runs before the file
 is opened for writing, so a rejected file keeps its bytes.
 """
@@ -188,11 +188,7 @@ def copy_database(source: Path, destination: Path) -> None:
     The copy is written to a temporary file beside ``destination`` and renamed, so
     a failure leaves no partial file.
     """
-    handle, temp_name = tempfile.mkstemp(
-        prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
-    )
-    os.close(handle)
-    temp = Path(temp_name)
+    temp = _temporary_beside(destination)
     try:
         src = sqlite3.connect(f"file:{source.resolve().as_posix()}?mode=ro", uri=True)
         dst = sqlite3.connect(temp)
@@ -206,6 +202,22 @@ def copy_database(source: Path, destination: Path) -> None:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def _temporary_beside(path: Path) -> Path:
+    """Create an empty temporary file next to ``path`` with the usual permissions.
+
+    mkstemp makes files readable only by their owner; project files are shared
+    between writers, so the mode follows the umask like any new file.
+    """
+    handle, name = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+    )
+    os.close(handle)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(name, 0o666 & ~umask)
+    return Path(name)
 
 
 def _configure_connection(
@@ -258,11 +270,7 @@ class ProjectFile:
             raise ProjectNotFoundError(path.parent)
         if _is_read_only(path.parent):
             raise ReadOnlyProjectError(path, "folder")
-        handle, temp_name = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-        )
-        os.close(handle)
-        temp = Path(temp_name)
+        temp = _temporary_beside(path)
         try:
             connection = sqlite3.connect(temp, isolation_level=None)
             try:

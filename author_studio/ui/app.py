@@ -6,7 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from author_studio import __version__
@@ -40,6 +40,12 @@ def run_gui(path: str | None, screenshot: str | None = None) -> int:
     from author_studio.ui.main_window import MainWindow
 
     window = MainWindow()
+    if screenshot:
+        # A fixed size, so that screenshots do not depend on the saved layout.
+        window.resize(1440, 900)
+        window.resizeDocks(
+            [window.outline, window.inspector], [290, 340], Qt.Orientation.Horizontal
+        )
     window.show()
     opened = window.open_project(Path(path)) if path else True
     if screenshot:

@@ -10,11 +10,12 @@ from PySide6.QtWidgets import QWidget
 from author_studio.assist import factory
 from author_studio.assist.offline import OfflineDrafter
 from author_studio.assist.provider import DraftProvider, ProviderError
-from author_studio.assist.service import AssistService
+from author_studio.assist.service import AssistService, DraftJob
 from author_studio.assist.settings import AssistSettings
 from author_studio.domain.errors import ValidationError
 from author_studio.services.session import ProjectSession
 from author_studio.ui.assist_settings import AssistSettingsDialog, SettingsStore
+from author_studio.ui.draft_run import DraftRun
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ class AssistController(QObject):
 
     ``settings_changed`` is sent after the user saves new settings. When the
     saved settings cannot build a provider (a missing module, a bad URL), the
-    offline drafter stands in and ``provider_problem`` says why.
+    offline drafter is used instead and ``provider_problem`` gives the reason.
     """
 
     settings_changed = Signal()
@@ -37,6 +38,7 @@ class AssistController(QObject):
         self.settings = self.store.load()
         self._provider: DraftProvider | None = None
         self.provider_problem = ""
+        self.runs: list[DraftRun] = []
 
     def provider(self) -> DraftProvider:
         if self._provider is None:
@@ -60,6 +62,25 @@ class AssistController(QObject):
 
     def service(self, session: ProjectSession) -> AssistService:
         return AssistService(session, self.provider(), self.settings)
+
+    def start_run(
+        self, service: AssistService, jobs: list[DraftJob], fresh: bool
+    ) -> DraftRun:
+        """Start a batch that lives as long as this controller, not its dialog."""
+        run = DraftRun(service, jobs, fresh, self)
+        self.runs.append(run)
+        run.finished.connect(lambda _outcomes: self._forget(run))
+        return run
+
+    def _forget(self, run: DraftRun) -> None:
+        if run in self.runs:
+            self.runs.remove(run)
+        run.deleteLater()
+
+    def cancel_runs(self) -> None:
+        """Cancel every running batch, for closing the project."""
+        for run in list(self.runs):
+            run.cancel()
 
     def describe_provider(self) -> str:
         """Return one line naming the provider, saying plainly when it is not a
@@ -85,6 +106,7 @@ class AssistController(QObject):
         return dialog
 
     def close(self) -> None:
+        self.cancel_runs()
         if self._provider is not None:
             self._provider.close()
             self._provider = None

@@ -1,8 +1,7 @@
 """The "Draft variants" dialog: pick scenes and audiences, preview, run, watch.
 
-Provider requests run through :func:`author_studio.ui.tasks.run_in_background`.
-The worker only fetches; every fetched result is stored from the GUI thread
-when its report arrives, so change notices reach the panels in the GUI thread.
+The requests run as a :class:`~author_studio.ui.draft_run.DraftRun` owned by the
+assistant controller, so closing the dialog does not lose results.
 """
 
 from __future__ import annotations
@@ -30,19 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from author_studio.assist.service import (
-    DraftJob,
-    DraftOutcome,
-    Fetched,
-    JobState,
-    JobUpdate,
-    final_update,
-)
+from author_studio.assist.service import DraftJob, DraftOutcome, JobState, JobUpdate
 from author_studio.domain.errors import DomainError
 from author_studio.services.session import ProjectSession
 from author_studio.ui.assist_controller import AssistController
+from author_studio.ui.draft_run import DraftRun
 from author_studio.ui.errors import show_error
-from author_studio.ui.tasks import Task, TaskControl, run_in_background
+from author_studio.ui.tasks import Task
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +67,8 @@ class DraftDialog(QDialog):
         self.setWindowTitle("Draft variants")
         self.session = session
         self.controller = controller
-        self.task: Task | None = None
+        self.run: DraftRun | None = None
         self.outcomes: list[DraftOutcome] = []
-        self._service = None
 
         layout = QVBoxLayout(self)
         self.provider_label = QLabel()
@@ -113,6 +105,10 @@ class DraftDialog(QDialog):
         controller.settings_changed.connect(self._show_provider)
         self._show_provider()
         self.reload()
+        self.scene_list.itemChanged.connect(self._count_requests)
+        self.audience_list.itemChanged.connect(self._count_requests)
+        self.count.valueChanged.connect(self._count_requests)
+        self._count_requests()
         self.resize(780, 640)
 
     # Building
@@ -179,6 +175,8 @@ class DraftDialog(QDialog):
 
     def _build_buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
+        self.request_count = QLabel("")
+        self.request_count.setObjectName("requestCount")
         self.preview_button = QPushButton("Preview prompt")
         self.preview_button.setObjectName("previewPrompt")
         self.preview_button.clicked.connect(self.show_preview)
@@ -194,6 +192,7 @@ class DraftDialog(QDialog):
         close.clicked.connect(self.close)
         row.addWidget(self.preview_button)
         row.addStretch(1)
+        row.addWidget(self.request_count)
         row.addWidget(self.draft_button)
         row.addWidget(self.cancel_button)
         row.addWidget(close)
@@ -277,6 +276,17 @@ class DraftDialog(QDialog):
                 )
         return jobs
 
+    def _count_requests(self) -> None:
+        scenes = len(self._checked(self.scene_list))
+        audiences = len(self._checked(self.audience_list))
+        requests = scenes * audiences
+        self.request_count.setText(
+            f"{requests} request(s), up to {requests * self.count.value()} variant(s)"
+        )
+        self.draft_button.setEnabled(
+            requests > 0 and (self.task is None or self.task.done)
+        )
+
     def _show_provider(self) -> None:
         self.provider_label.setText(self.controller.describe_provider())
         not_model = not self.controller.provider().is_language_model
@@ -316,44 +326,34 @@ class DraftDialog(QDialog):
 
     # Running
 
+    @property
+    def task(self) -> Task | None:
+        """The background task of the current run, or None before the first."""
+        return self.run.task if self.run is not None else None
+
     def start(self) -> Task | None:
         """Queue every chosen job; returns the background task."""
-        if self.task is not None and not self.task.done:
-            return self.task
+        if self.run is not None and not self.run.done:
+            return self.run.task
         jobs = self.jobs()
         if not jobs:
             self.status.setText("Check at least one scene and one audience.")
             return None
-        service = self.controller.service(self.session)
-        self._service = service
         self.outcomes = []
         self._fill_table(jobs)
-        fresh = self.fresh.isChecked()
-
-        def run(control: TaskControl) -> int:
-            service.fetch_batch(
-                jobs,
-                fresh=fresh,
-                cancel_event=control.cancel_event,
-                on_update=lambda update: control.report(update),
-                on_fetched=lambda index, fetched: control.report((index, fetched)),
-            )
-            return len(jobs)
-
-        self.task = run_in_background("Draft variants", run, self)
-        self.task.reported.connect(self._on_report)
-        self.task.failed.connect(
-            lambda error: show_error(self, "Drafting failed", error)
+        self.run = self.controller.start_run(
+            self.controller.service(self.session), jobs, self.fresh.isChecked()
         )
-        self.task.finished.connect(self._on_finished)
+        self.run.updated.connect(self._on_update)
+        self.run.finished.connect(self._on_finished)
         self.draft_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.status.setText(f"Running {len(jobs)} request(s)…")
-        return self.task
+        return self.run.task
 
     def cancel(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
+        if self.run is not None:
+            self.run.cancel()
             self.status.setText("Cancelling…")
 
     def _fill_table(self, jobs: list[DraftJob]) -> None:
@@ -369,24 +369,19 @@ class DraftDialog(QDialog):
         item = QTableWidgetItem(state.value)
         item.setForeground(QColor(_STATE_COLOURS[state]))
         self.table.setItem(row, 2, item)
-        self.table.setItem(row, 3, QTableWidgetItem(message))
+        details = QTableWidgetItem(message)
+        details.setToolTip(message)
+        self.table.setItem(row, 3, details)
 
     def state_of(self, row: int) -> str:
         return self.table.item(row, 2).text()
 
-    def _on_report(self, payload: object) -> None:
-        if isinstance(payload, JobUpdate):
-            self._set_state(payload.index, payload.state, payload.message)
-            return
-        index, fetched = payload
-        assert isinstance(fetched, Fetched)
-        outcome = self._service.store(fetched)
-        self.outcomes.append(outcome)
-        update = final_update(index, outcome)
-        self._set_state(index, update.state, update.message)
+    def _on_update(self, update: JobUpdate) -> None:
+        self._set_state(update.index, update.state, update.message)
 
-    def _on_finished(self) -> None:
-        self.draft_button.setEnabled(True)
+    def _on_finished(self, outcomes: list[DraftOutcome]) -> None:
+        self.outcomes = outcomes
+        self._count_requests()
         self.cancel_button.setEnabled(False)
         counts = {state: 0 for state in JobState}
         for outcome in self.outcomes:
@@ -400,6 +395,10 @@ class DraftDialog(QDialog):
         self.batch_finished.emit(list(self.outcomes))
 
     def closeEvent(self, event) -> None:
-        if self.task is not None and not self.task.done:
-            self.task.cancel()
+        # A running batch goes on: its results are stored and reach the review
+        # panel. Cancel requests stops it.
+        if self.run is not None and not self.run.done:
+            logger.info(
+                "Draft dialog closed; %d request(s) keep running", len(self.run.jobs)
+            )
         super().closeEvent(event)

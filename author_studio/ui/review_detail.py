@@ -59,7 +59,7 @@ def provenance_text(variant: Variant) -> str:
 class VariantDetail(QWidget):
     """Base script, variant with word diff, checks and the decision controls.
 
-    The widget only asks for decisions through its signals; the dock makes them.
+    The widget only emits decision requests; the dock carries them out.
     """
 
     approve_requested = Signal()

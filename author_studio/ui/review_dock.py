@@ -7,6 +7,10 @@ starts editing. Letters typed into a text field go to the field.
 
 Decisions go through :class:`~author_studio.services.variants.VariantService`,
 which writes the review rows and the audit log.
+
+Each decision is one step on the window's undo stack. Undoing it writes
+``reopened`` reviews rather than erasing the decision, so the audit log keeps
+both.
 """
 
 from __future__ import annotations
@@ -32,8 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from author_studio.assist.service import project_usage
 from author_studio.assist.settings import AssistSettings
+from author_studio.assist.usage import project_usage
 from author_studio.domain.errors import DomainError
 from author_studio.domain.model import Variant, VariantOrigin, VariantStatus
 from author_studio.review.checks import check_variant, worst_level
@@ -41,6 +45,7 @@ from author_studio.review.queue import ReviewFilter, review_queue
 from author_studio.services.changes import ChangeNotice, Entity
 from author_studio.services.session import ProjectSession
 from author_studio.ui.errors import show_error
+from author_studio.ui.review_commands import ReviewDecisionCommand
 from author_studio.ui.review_detail import LEVEL_COLOURS, LEVEL_MARKS, VariantDetail
 
 logger = logging.getLogger(__name__)
@@ -136,6 +141,7 @@ class ReviewDock(QDockWidget):
         header.setStretchLastSection(True)
         self.queue_table.setMinimumWidth(360)
         self.queue_table.itemSelectionChanged.connect(self._selection_changed)
+        self.queue_table.itemDoubleClicked.connect(self._show_on_canvas)
 
         self.detail = VariantDetail()
         self.detail.approve_requested.connect(self.approve_current)
@@ -202,6 +208,9 @@ class ReviewDock(QDockWidget):
     # Session
 
     def set_session(self, session: ProjectSession | None) -> None:
+        if session is not self.session and self.controller is not None:
+            # Drafts still running belong to the project being closed.
+            self.controller.cancel_runs()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -303,6 +312,10 @@ class ReviewDock(QDockWidget):
         else:
             table.clearSelection()
             self.detail.set_variant(None, None)
+            self.detail.title.setText(
+                "Nothing to review with this filter. Draft variants from "
+                "Assistant > Draft variants…, or change the filter."
+            )
 
     def _fill_row(self, row: int, variant: Variant) -> None:
         story = self._story
@@ -353,20 +366,48 @@ class ReviewDock(QDockWidget):
     def select_previous(self) -> None:
         self.select_row(max(self.queue_table.currentRow() - 1, 0))
 
+    def show_scene(self, scene_id: int) -> None:
+        """Filter the queue to one scene; -1 (no selection) shows all scenes.
+
+        Connect the canvas's ``scene_selected`` signal here to follow it.
+        """
+        index = self.scene_filter.findData(scene_id if scene_id >= 0 else None)
+        if index >= 0:
+            self.scene_filter.setCurrentIndex(index)
+
+    def _show_on_canvas(self) -> None:
+        variant = self.current_variant()
+        canvas = getattr(self.window_ref, "canvas", None)
+        if variant is not None and hasattr(canvas, "center_on_scene"):
+            canvas.center_on_scene(variant.scene_id)
+
     def _selection_changed(self) -> None:
         self.detail.set_variant(self.current_variant(), self._story)
 
     # Decisions
 
-    def _decide(self, action: str, call) -> bool:
+    def _decide(self, action: str, decide) -> bool:
+        """Make a decision on the current variant, as an undo step when the
+        window has an undo stack."""
         variant = self.current_variant()
         if variant is None or self.session is None:
             return False
+        label = f"{action.capitalize()} variant {variant.id}"
+        command = ReviewDecisionCommand(
+            self.session,
+            label,
+            variant,
+            decide,
+            on_error=lambda message: show_error(self, "Undo failed", message),
+        )
         try:
-            call(variant)
+            command.apply()
         except DomainError as error:
             show_error(self, f"Cannot {action} variant {variant.id}", error)
             return False
+        stack = getattr(self.window_ref, "undo_stack", None)
+        if stack is not None:
+            stack.push(command)
         self.decided.emit(variant.id, action)
         return True
 
@@ -374,8 +415,10 @@ class ReviewDock(QDockWidget):
         variant = self.current_variant()
         if variant is None or variant.status is not VariantStatus.PROPOSED:
             return False
+        variant_id = variant.id
         return self._decide(
-            "approve", lambda v: self.session.variants.approve(v.id, self.session.actor)
+            "approve",
+            lambda session: session.variants.approve(variant_id, session.actor),
         )
 
     def reject_current(self, reason: str | None = None) -> bool:
@@ -386,16 +429,24 @@ class ReviewDock(QDockWidget):
                 "A rejection needs a reason, so the writer knows what to change"
             )
             return False
+        variant = self.current_variant()
+        if variant is None:
+            return False
+        variant_id = variant.id
         return self._decide(
             "reject",
-            lambda v: self.session.variants.reject(v.id, self.session.actor, text),
+            lambda session: session.variants.reject(variant_id, session.actor, text),
         )
 
     def edit_and_approve_current(self, script: str, duration_s: float) -> bool:
+        variant = self.current_variant()
+        if variant is None:
+            return False
+        variant_id = variant.id
         return self._decide(
             "edit and approve",
-            lambda v: self.session.variants.edit_and_approve(
-                v.id, script, duration_s, self.session.actor
+            lambda session: session.variants.edit_and_approve(
+                variant_id, script, duration_s, session.actor
             ),
         )
 

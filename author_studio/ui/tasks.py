@@ -1,9 +1,9 @@
 """Run long work off the GUI thread and get its result back on the GUI thread.
 
 Every background job (AI requests, simulation runs, imports) goes through
-:func:`run_in_background`. The callable runs in Qt's global thread pool; its result,
+:func:`run_in_background`. The callable runs in Qt's global thread pool. Its result,
 its exception and its progress reports arrive as signals of a :class:`Task` object
-that lives in the GUI thread, so slots connected to them run there and
+that lives in the GUI thread. Slots connected to them therefore run there, and
 ``qtbot.waitSignal`` on them is safe.
 """
 
@@ -43,11 +43,11 @@ class TaskControl:
             raise TaskCancelledError
 
     def progress(self, done: int, total: int, message: str = "") -> None:
-        self._task.progressed.emit(done, total, message)
+        self._task.worker_progressed.emit(done, total, message)
 
     def report(self, payload: object) -> None:
         """Send an intermediate result (one finished request of a batch)."""
-        self._task.reported.emit(payload)
+        self._task.worker_reported.emit(payload)
 
 
 class Task(QObject):
@@ -61,11 +61,29 @@ class Task(QObject):
     # Sent after exactly one of succeeded, failed or cancelled.
     finished = Signal()
 
+    # The worker emits these. Qt picks the receivers of a signal when it is
+    # emitted, so a job that ends before the caller has connected to the public
+    # signals would lose its result. These are connected to the public signals
+    # here, before the job starts; the queued delivery then re-emits the public
+    # signal in the GUI thread, by which time the caller has connected.
+    worker_succeeded = Signal(object)
+    worker_failed = Signal(object)
+    worker_cancelled = Signal()
+    worker_progressed = Signal(int, int, str)
+    worker_reported = Signal(object)
+    worker_finished = Signal()
+
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.name = name
         self.control = TaskControl(self)
         self.done = False
+        self.worker_succeeded.connect(self.succeeded)
+        self.worker_failed.connect(self.failed)
+        self.worker_cancelled.connect(self.cancelled)
+        self.worker_progressed.connect(self.progressed)
+        self.worker_reported.connect(self.reported)
+        self.worker_finished.connect(self.finished)
         self.finished.connect(self._mark_done)
 
     def cancel(self) -> None:
@@ -88,16 +106,16 @@ class _Runnable(QRunnable):
         try:
             result = self._function(task.control)
         except TaskCancelledError:
-            task.cancelled.emit()
+            task.worker_cancelled.emit()
         except Exception as error:
             logger.exception("Background task %r failed", task.name)
-            task.failed.emit(error)
+            task.worker_failed.emit(error)
         else:
             if task.control.cancelled:
-                task.cancelled.emit()
+                task.worker_cancelled.emit()
             else:
-                task.succeeded.emit(result)
-        task.finished.emit()
+                task.worker_succeeded.emit(result)
+        task.worker_finished.emit()
 
 
 def run_in_background(

@@ -96,7 +96,8 @@ class FakeOpenAIServer:
 
     ``latency_s`` delays every chat answer. ``rejects_response_format`` makes
     every request carrying ``response_format`` fail with 400, as servers without
-    structured output do. ``api_key`` makes requests without that bearer key
+    structured output do; ``rejects_stream_options`` does the same for
+    ``stream_options``. ``api_key`` makes requests without that bearer key
     fail with 401.
     """
 
@@ -107,12 +108,14 @@ class FakeOpenAIServer:
         models: tuple[str, ...] = ("test-model",),
         api_key: str | None = None,
         rejects_response_format: bool = False,
+        rejects_stream_options: bool = False,
         record_bodies: bool = True,
     ) -> None:
         self.latency_s = latency_s
         self.models = models
         self.api_key = api_key
         self.rejects_response_format = rejects_response_format
+        self.rejects_stream_options = rejects_stream_options
         self.record_bodies = record_bodies
         self._state = _State()
         self._lock = threading.Lock()
@@ -255,7 +258,15 @@ class FakeOpenAIServer:
                     self._error(429, "Rate limit reached.", headers)
                     return
                 if reply.kind in ("server_error", "status"):
-                    self._error(reply.status, reply.message or "Internal error.")
+                    headers = {}
+                    if reply.retry_after is not None:
+                        headers["Retry-After"] = reply.retry_after
+                    self._error(
+                        reply.status, reply.message or "Internal error.", headers
+                    )
+                    return
+                if server.rejects_stream_options and "stream_options" in body:
+                    self._error(400, "Unknown field: stream_options.")
                     return
                 if reply.kind == "stall" and server._stopping.wait(reply.stall_s):
                     return

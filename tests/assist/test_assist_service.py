@@ -203,3 +203,18 @@ def test_usage_and_cost(project, server, settings):
     assert usage.total_cost_usd == expected
     unpriced = AssistService(project, OpenAIProvider(settings), settings).usage()
     assert unpriced.total_cost_usd is None
+
+
+def test_cache_hit_on_reviewed_drafts_says_so(project, server, settings):
+    from author_studio.assist.service import final_update
+
+    bridge, teens, _family = _ids(project)
+    service = AssistService(project, OpenAIProvider(settings), settings)
+    first = service.draft(DraftJob(bridge, teens, 1))
+    project.variants.reject(first.variant_ids[0], "ed", "flat")
+    again = service.draft(DraftJob(bridge, teens, 1))
+    message = final_update(0, again).message
+    assert message == (
+        "1 variant(s) from the cache, already reviewed; ask for fresh drafts to get "
+        "new ones"
+    )

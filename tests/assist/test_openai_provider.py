@@ -129,6 +129,36 @@ def test_server_errors_back_off_exponentially(server, settings, context):
     assert 0.05 <= second <= 0.1
 
 
+def test_unavailable_honours_retry_after(server, settings, context):
+    server.queue(Reply("server_error", status=503, retry_after="0.5"))
+    provider = OpenAIProvider(settings)
+    result = provider.draft(_request(provider, context))
+    assert result.retry_waits_s == (0.5,)
+    seen = server.chat_requests()
+    assert seen[1].at - seen[0].at >= 0.45
+
+
+def test_stream_options_rejected_falls_back(server, settings, context):
+    server.rejects_stream_options = True
+    provider = OpenAIProvider(settings.replace(stream=True))
+    result = provider.draft(_request(provider, context))
+    seen = server.chat_requests()
+    assert len(seen) == 2
+    assert "stream_options" not in seen[1].body
+    assert result.fallbacks == ("stream_options",)
+    assert result.completion_tokens == 0
+    assert len(result.drafts) == 2
+
+
+def test_both_fallbacks_in_one_request(server, settings, context):
+    server.rejects_stream_options = True
+    server.rejects_response_format = True
+    provider = OpenAIProvider(settings.replace(stream=True))
+    result = provider.draft(_request(provider, context))
+    assert set(result.fallbacks) == {"stream_options", "response_format"}
+    assert len(server.chat_requests()) == 3
+
+
 def test_server_error_gives_up_after_max_retries(server, settings, context):
     server.queue(*[Reply("server_error")] * 5)
     provider = OpenAIProvider(settings.replace(max_retries=2))

@@ -99,3 +99,59 @@ def test_offline_provider_labelled(qtbot, window, tmp_path):
     dialog = DraftDialog(window.session, AssistController(store), window)
     qtbot.addWidget(dialog)
     assert "not a language model" in dialog.provider_label.text()
+
+
+def test_streaming_progress_reaches_table(qtbot, window, controller, settings, server):
+    controller.apply(settings.replace(stream=True))
+    dialog = DraftDialog(window.session, controller, window)
+    qtbot.addWidget(dialog)
+    story = window.session.load_story()
+    dialog.set_checked(
+        {story.scene_by_key["bridge"].id}, {story.audience_by_name["Teens"].id}
+    )
+    messages = []
+    task = dialog.start()
+    task.reported.connect(
+        lambda payload: messages.append(getattr(payload, "message", ""))
+    )
+    qtbot.waitUntil(lambda: task.done, timeout=10_000)
+
+    assert any(m.startswith("receiving: ") for m in messages)
+    assert dialog.state_of(0) == "done"
+    assert server.chat_requests()[0].body["stream"] is True
+
+
+def test_request_count_label(qtbot, dialog):
+    assert dialog.request_count.text() == "2 request(s), up to 4 variant(s)"
+    dialog.set_checked(set(), set())
+    assert not dialog.draft_button.isEnabled()
+
+
+def test_closing_dialog_keeps_results(qtbot, window, controller, server):
+    from PySide6.QtCore import Qt
+
+    server.queue(Reply("stall", stall_s=0.5), Reply("stall", stall_s=0.5))
+    dialog = DraftDialog(window.session, controller, window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    story = window.session.load_story()
+    dialog.set_checked(
+        {story.scene_by_key["bridge"].id}, {a.id for a in story.audiences}
+    )
+    task = dialog.start()
+    dialog.close()
+    qtbot.waitUntil(lambda: task.done, timeout=10_000)
+    qtbot.waitUntil(lambda: not controller.runs, timeout=3_000)
+    assert len(window.session.variants.list()) == 4
+
+
+def test_closing_project_cancels_runs(qtbot, window, dialog, controller, server):
+    from author_studio.ui.review_dock import ReviewDock
+
+    dock = ReviewDock(window, controller)
+    qtbot.addWidget(dock)
+    server.queue(Reply("stall", stall_s=5), Reply("stall", stall_s=5))
+    task = dialog.start()
+    qtbot.waitUntil(lambda: dialog.state_of(0) == "running", timeout=5_000)
+    dock.set_session(None)
+    qtbot.waitUntil(lambda: task.done, timeout=3_000)
+    assert [dialog.state_of(row) for row in range(2)] == ["cancelled", "cancelled"]

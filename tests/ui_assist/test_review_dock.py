@@ -165,3 +165,80 @@ def test_worker_thread_writes_reach_dock(
     worker.start()
     worker.join(10)
     qtbot.waitUntil(lambda: dock.queue_table.rowCount() == 1, timeout=3_000)
+
+
+def test_undo_and_redo_approval(qtbot, window, controller, dock, server):
+    first, second = _draft(qtbot, window, controller)
+    dock.select_variant(first)
+    dock.approve_current()
+    dock.select_variant(second)
+    dock.approve_current()
+    assert _status(window, first) is VariantStatus.SUPERSEDED
+    assert window.undo_stack.undoText() == f"Approve variant {second}"
+
+    window.undo_stack.undo()
+    assert _status(window, second) is VariantStatus.PROPOSED
+    assert _status(window, first) is VariantStatus.APPROVED
+    assert window.session.variants.reviews(second)[-1].decision.value == "reopened"
+
+    window.undo_stack.redo()
+    assert _status(window, second) is VariantStatus.APPROVED
+    assert _status(window, first) is VariantStatus.SUPERSEDED
+    actions = [e.action for e in window.session.audit_log()]
+    assert actions[:3] == ["approved", "superseded", "reopened"]
+
+
+def test_undo_edit_removes_copy(qtbot, window, controller, dock, server):
+    first, _second = _draft(qtbot, window, controller)
+    dock.select_variant(first)
+    dock.edit_and_approve_current("MARA: The Lantern Guild. Go.", 30)
+    assert len(window.session.variants.list()) == 3
+
+    window.undo_stack.undo()
+    assert len(window.session.variants.list()) == 2
+    assert _status(window, first) is VariantStatus.PROPOSED
+
+    window.undo_stack.redo()
+    edited = [
+        v
+        for v in window.session.variants.list()
+        if v.origin is VariantOrigin.HUMAN_EDITED
+    ]
+    assert len(edited) == 1
+    assert edited[0].status is VariantStatus.APPROVED
+    assert edited[0].parent_id == first
+
+
+def test_undo_reject(qtbot, window, controller, dock, server):
+    first, _second = _draft(qtbot, window, controller)
+    dock.select_variant(first)
+    dock.reject_current("Too flat")
+    window.undo_stack.undo()
+    assert _status(window, first) is VariantStatus.PROPOSED
+    window.undo_stack.redo()
+    assert _status(window, first) is VariantStatus.REJECTED
+    assert window.session.variants.reviews(first)[-1].note == "Too flat"
+
+
+def test_show_scene_filters_queue(qtbot, window, controller, dock, server):
+    _draft(qtbot, window, controller)
+    start = window.session.scenes.by_key("start").id
+    dock.show_scene(start)
+    assert dock.queue_table.rowCount() == 0
+    assert "Nothing to review" in dock.detail.title.text()
+    dock.show_scene(-1)
+    assert dock.queue_table.rowCount() == 2
+
+
+def test_double_click_centres_canvas(qtbot, window, controller, dock, server):
+    centred = []
+
+    class Canvas:
+        def center_on_scene(self, scene_id):
+            centred.append(scene_id)
+
+    window.canvas = Canvas()
+    _draft(qtbot, window, controller)
+    item = dock.queue_table.item(0, 1)
+    dock.queue_table.itemDoubleClicked.emit(item)
+    assert centred == [window.session.scenes.by_key("bridge").id]

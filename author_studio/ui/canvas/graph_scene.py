@@ -1,0 +1,377 @@
+"""The graphics scene of the plot graph: one card per scene, one arrow per choice.
+
+The scene is rebuilt from a :class:`Story` snapshot when a project opens, and
+afterwards changes only where a :class:`ChangeNotice` names a change. It
+never writes to the project; the view and the controller turn gestures into undo
+commands.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+
+from PySide6.QtCore import QRectF, Signal
+from PySide6.QtGui import QBrush
+from PySide6.QtWidgets import QGraphicsScene
+
+from author_studio.domain.errors import NotFoundError
+from author_studio.domain.model import Audience, Choice, Scene, Variant, VariantStatus
+from author_studio.services.changes import Action, ChangeNotice, Entity
+from author_studio.services.session import ProjectSession
+from author_studio.ui.canvas import style
+from author_studio.ui.canvas.choice_item import ChoiceArrow
+from author_studio.ui.canvas.scene_item import Badge, SceneCard
+
+logger = logging.getLogger(__name__)
+
+# Above this many changed records, one list() query is cheaper than many get()s.
+_BULK_FETCH = 60
+
+_STATUS_RANK = {
+    VariantStatus.APPROVED: 3,
+    VariantStatus.PROPOSED: 2,
+    VariantStatus.REJECTED: 1,
+}
+
+
+def audience_short_name(name: str) -> str:
+    """Return a two-letter badge label: the initials of two words, or the first
+    two letters of one."""
+    words = [word for word in name.replace("-", " ").split() if word]
+    if len(words) >= 2:
+        return (words[0][0] + words[1][0]).upper()
+    if words:
+        return words[0][:2].capitalize()
+    return "?"
+
+
+class PlotGraphScene(QGraphicsScene):
+    """Cards and arrows of the open project.
+
+    ``graph_changed`` is sent after cards or arrows were added, removed or moved,
+    so that the minimap can redraw its overview.
+    """
+
+    graph_changed = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.session: ProjectSession | None = None
+        self.cards: dict[int, SceneCard] = {}
+        self.arrows: dict[int, ChoiceArrow] = {}
+        self.tag_colours: dict[str, str] = {}
+        self.audiences: list[Audience] = []
+        self._variant_scene: dict[int, int] = {}
+        self._highlighted: set[ChoiceArrow] = set()
+        self._marked_cards: set[int] = set()
+        self._marked_arrows: set[int] = set()
+        self._heat: dict[int, float] | None = None
+        self._extent = QRectF()
+        self.setBackgroundBrush(QBrush(style.CANVAS_BACKGROUND))
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self.selectionChanged.connect(self._update_highlights)
+
+    # -- loading -------------------------------------------------------------
+
+    def load(self, session: ProjectSession | None) -> None:
+        """Show ``session``'s project, or nothing for None."""
+        self.clear_graph()
+        self.session = session
+        if session is None:
+            return
+        # TODO: build the items in batches after the first paint. At 10,000 scenes
+        # and 25,000 choices, reading the story and building every item here took
+        # most of the 17 s open time that benchmarks/canvas_benchmark.py measured.
+        story = session.load_story()
+        self.tag_colours.update(story.info.tag_colors)
+        self.audiences = sorted(story.audiences, key=lambda a: a.id or 0)
+        for scene in story.scenes:
+            self._add_card(scene)
+        for choice in story.choices:
+            self._add_arrow(choice)
+        self._assign_lanes(self._pairs(self.arrows.values()))
+        self._load_badges(story.variants)
+        self._update_scene_rect()
+        self.graph_changed.emit()
+        logger.info(
+            "Canvas shows %d scenes and %d choices", len(self.cards), len(self.arrows)
+        )
+
+    def clear_graph(self) -> None:
+        self._highlighted.clear()
+        self.clear()
+        self.cards.clear()
+        self.arrows.clear()
+        self.tag_colours.clear()
+        self.audiences = []
+        self._variant_scene.clear()
+        self._heat = None
+        self._marked_cards.clear()
+        self._marked_arrows.clear()
+        self._extent = QRectF()
+        self.setSceneRect(QRectF(-2000, -2000, 4000, 4000))
+        self.graph_changed.emit()
+
+    def _add_card(self, scene: Scene) -> SceneCard:
+        card = SceneCard(scene, self.tag_colours)
+        self.cards[scene.id] = card
+        if self._heat is not None:
+            card.set_heat(self._heat.get(scene.id, 0.0))
+        self.addItem(card)
+        return card
+
+    def _add_arrow(self, choice: Choice) -> ChoiceArrow | None:
+        source = self.cards.get(choice.source_id)
+        target = self.cards.get(choice.target_id)
+        if source is None or target is None:
+            logger.warning("Choice %s names a scene the canvas lacks", choice.id)
+            return None
+        arrow = ChoiceArrow(choice, source, target)
+        self.arrows[choice.id] = arrow
+        self.addItem(arrow)
+        return arrow
+
+    def _remove_arrow(self, choice_id: int) -> ChoiceArrow | None:
+        arrow = self.arrows.pop(choice_id, None)
+        if arrow is None:
+            return None
+        arrow.detach()
+        self._highlighted.discard(arrow)
+        self.removeItem(arrow)
+        return arrow
+
+    def _remove_card(self, scene_id: int) -> None:
+        card = self.cards.pop(scene_id, None)
+        if card is None:
+            return
+        for arrow in list(card.arrows):
+            self._remove_arrow(arrow.choice_id)
+        self.removeItem(card)
+
+    # -- change notices ------------------------------------------------------
+
+    def apply_notice(self, notice: ChangeNotice) -> None:
+        """Update the items that ``notice`` names as committed changes."""
+        if self.session is None:
+            return
+        structure = False
+        if notice.touches(Entity.PROJECT):
+            self.tag_colours.clear()
+            self.tag_colours.update(self.session.info().tag_colors)
+            for card in self.cards.values():
+                card.update()
+        deleted_choices = notice.ids(Entity.CHOICE, Action.DELETED)
+        deleted_scenes = notice.ids(Entity.SCENE, Action.DELETED)
+        pairs: set[frozenset[int]] = set()
+        for choice_id in deleted_choices:
+            arrow = self._remove_arrow(choice_id)
+            if arrow is not None:
+                pairs.add(_pair_key(arrow.record))
+        for scene_id in deleted_scenes:
+            self._remove_card(scene_id)
+        structure |= bool(deleted_choices or deleted_scenes)
+
+        created = notice.ids(Entity.SCENE, Action.CREATED)
+        changed = (
+            notice.ids(Entity.SCENE, Action.UPDATED)
+            | notice.ids(Entity.SCENE, Action.MOVED)
+        ) - created
+        for scene in self._fetch(self.session.scenes, created | changed):
+            card = self.cards.get(scene.id)
+            if card is None:
+                self._add_card(scene)
+            else:
+                card.set_record(scene)
+        structure |= bool(created or changed)
+
+        pairs |= self._apply_choice_changes(notice)
+        structure |= bool(pairs)
+        self._assign_lanes(self._pairs_among(pairs))
+
+        if notice.touches(Entity.AUDIENCE):
+            self.audiences = sorted(self.session.audiences.list(), key=lambda a: a.id)
+            self._load_badges(self.session.load_story().variants)
+        elif notice.touches(Entity.VARIANT) or created:
+            self._refresh_badges(notice, created)
+        if structure:
+            self._update_scene_rect()
+            self._update_highlights()
+            self.graph_changed.emit()
+
+    def _apply_choice_changes(self, notice: ChangeNotice) -> set[frozenset[int]]:
+        pairs: set[frozenset[int]] = set()
+        created = notice.ids(Entity.CHOICE, Action.CREATED)
+        updated = notice.ids(Entity.CHOICE, Action.UPDATED) - created
+        assert self.session is not None
+        for choice in self._fetch(self.session.choices, created | updated):
+            arrow = self.arrows.get(choice.id)
+            source = self.cards.get(choice.source_id)
+            target = self.cards.get(choice.target_id)
+            if arrow is None:
+                self._add_arrow(choice)
+            elif source is None or target is None:
+                self._remove_arrow(choice.id)
+            else:
+                if (arrow.source, arrow.target) != (source, target):
+                    pairs.add(_pair_key(arrow.record))
+                    arrow.reattach(source, target)
+                arrow.set_record(choice)
+            pairs.add(_pair_key(choice))
+        return pairs
+
+    def _fetch(self, service, ids: Iterable[int]) -> list:
+        ids = set(ids)
+        if not ids:
+            return []
+        if len(ids) > _BULK_FETCH:
+            return [record for record in service.list() if record.id in ids]
+        records = []
+        for record_id in sorted(ids):
+            try:
+                records.append(service.get(record_id))
+            except NotFoundError:
+                # Deleted again by a later write whose notice is still queued.
+                logger.debug("Record %s vanished before the canvas read it", record_id)
+        return records
+
+    # -- lanes for parallel arrows --------------------------------------------
+
+    def _pairs(self, arrows: Iterable[ChoiceArrow]) -> dict[frozenset[int], list]:
+        groups: dict[frozenset[int], list[ChoiceArrow]] = defaultdict(list)
+        for arrow in arrows:
+            groups[_pair_key(arrow.record)].append(arrow)
+        return groups
+
+    def _pairs_among(self, keys: set[frozenset[int]]) -> dict[frozenset[int], list]:
+        groups: dict[frozenset[int], list[ChoiceArrow]] = {key: [] for key in keys}
+        for key in keys:
+            for scene_id in key:
+                card = self.cards.get(scene_id)
+                if card is None:
+                    continue
+                for arrow in card.arrows:
+                    if _pair_key(arrow.record) == key and arrow not in groups[key]:
+                        groups[key].append(arrow)
+        return groups
+
+    def _assign_lanes(self, groups: dict[frozenset[int], list[ChoiceArrow]]) -> None:
+        for arrows in groups.values():
+            arrows.sort(key=lambda arrow: arrow.choice_id)
+            loops = all(arrow.is_self_loop for arrow in arrows)
+            for index, arrow in enumerate(arrows):
+                lane = index if loops else index - (len(arrows) - 1) / 2
+                if arrow.lane != lane:
+                    arrow.lane = lane
+                    arrow.update_geometry()
+
+    # -- variant badges --------------------------------------------------------
+
+    def _load_badges(self, variants: list[Variant]) -> None:
+        self._variant_scene = {v.id: v.scene_id for v in variants}
+        by_scene: dict[int, list[Variant]] = defaultdict(list)
+        for variant in variants:
+            by_scene[variant.scene_id].append(variant)
+        for scene_id, card in self.cards.items():
+            card.set_badges(self._badges_for(by_scene.get(scene_id, [])))
+
+    def _refresh_badges(self, notice: ChangeNotice, new_scenes: frozenset[int]) -> None:
+        assert self.session is not None
+        scene_ids = set(new_scenes)
+        for variant_id in notice.ids(Entity.VARIANT, Action.DELETED):
+            scene_id = self._variant_scene.pop(variant_id, None)
+            if scene_id is not None:
+                scene_ids.add(scene_id)
+        changed = notice.ids(Entity.VARIANT, Action.CREATED) | notice.ids(
+            Entity.VARIANT, Action.UPDATED
+        )
+        for variant in self._fetch(self.session.variants, changed):
+            self._variant_scene[variant.id] = variant.scene_id
+            scene_ids.add(variant.scene_id)
+        for scene_id in scene_ids:
+            card = self.cards.get(scene_id)
+            if card is not None:
+                variants = self.session.variants.for_scene(scene_id)
+                card.set_badges(self._badges_for(variants))
+
+    def _badges_for(self, variants: list[Variant]) -> list[Badge]:
+        best: dict[int, VariantStatus] = {}
+        for variant in variants:
+            rank = _STATUS_RANK.get(variant.status, 0)
+            current = best.get(variant.audience_id)
+            if rank and (current is None or rank > _STATUS_RANK[current]):
+                best[variant.audience_id] = variant.status
+        return [
+            (audience_short_name(a.name), a.name, best.get(a.id))
+            for a in self.audiences
+        ]
+
+    # -- selection, heat and marks ---------------------------------------------
+
+    def selected_scene_ids(self) -> list[int]:
+        return [i.scene_id for i in self.selectedItems() if isinstance(i, SceneCard)]
+
+    def selected_choice_ids(self) -> list[int]:
+        return [i.choice_id for i in self.selectedItems() if isinstance(i, ChoiceArrow)]
+
+    def select_scenes(self, scene_ids: Iterable[int]) -> None:
+        self.clearSelection()
+        for scene_id in scene_ids:
+            card = self.cards.get(scene_id)
+            if card is not None:
+                card.setSelected(True)
+
+    def _update_highlights(self) -> None:
+        wanted: dict[ChoiceArrow, str] = {}
+        for card in self.selectedItems():
+            if not isinstance(card, SceneCard):
+                continue
+            for arrow in card.arrows:
+                wanted[arrow] = "out" if arrow.source is card else "in"
+        for arrow in self._highlighted - set(wanted):
+            arrow.set_highlight(None)
+        for arrow, kind in wanted.items():
+            arrow.set_highlight(kind)
+        self._highlighted = set(wanted)
+
+    def set_heat(self, shares: dict[int, float] | None) -> None:
+        self._heat = dict(shares) if shares is not None else None
+        for scene_id, card in self.cards.items():
+            card.set_heat(None if shares is None else shares.get(scene_id, 0.0))
+
+    def set_marks(self, scene_ids: set[int], choice_ids: set[int]) -> None:
+        for scene_id in self._marked_cards - scene_ids:
+            if scene_id in self.cards:
+                self.cards[scene_id].set_marked(False)
+        for choice_id in self._marked_arrows - choice_ids:
+            if choice_id in self.arrows:
+                self.arrows[choice_id].set_marked(False)
+        for scene_id in scene_ids:
+            if scene_id in self.cards:
+                self.cards[scene_id].set_marked(True)
+        for choice_id in choice_ids:
+            if choice_id in self.arrows:
+                self.arrows[choice_id].set_marked(True)
+        self._marked_cards = set(scene_ids)
+        self._marked_arrows = set(choice_ids)
+
+    # -- geometry ----------------------------------------------------------------
+
+    def graph_rect(self) -> QRectF:
+        """Bounding box of all cards in scene coordinates (empty with no cards)."""
+        rect = QRectF()
+        for card in self.cards.values():
+            rect = rect.united(card.scene_rect())
+        return rect
+
+    def _update_scene_rect(self) -> None:
+        # A generous margin lets the writer pan past the edges and place new
+        # scenes there; the scene rect never shrinks while the project is open.
+        rect = self.graph_rect().adjusted(-2000, -2000, 2000, 2000)
+        self._extent = self._extent.united(rect)
+        self.setSceneRect(self._extent)
+
+
+def _pair_key(choice: Choice) -> frozenset[int]:
+    return frozenset((choice.source_id, choice.target_id))

@@ -1,0 +1,316 @@
+"""The card that shows one scene on the canvas."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QStyle,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+from typing_extensions import override
+
+from author_studio.domain.model import Scene, SceneKind, VariantStatus
+from author_studio.ui.canvas import style
+
+if TYPE_CHECKING:
+    from author_studio.ui.canvas.choice_item import ChoiceArrow
+
+logger = logging.getLogger(__name__)
+
+# One audience badge: a short label, the audience name for the tooltip, and the
+# status of that audience's variants of the scene (None when there is none).
+Badge = tuple[str, str, VariantStatus | None]
+
+_MAX_BADGES = 5
+
+
+class SceneCard(QGraphicsItem):
+    """A scene card. Its position is the top-left corner of the card.
+
+    The card keeps the :class:`Scene` record it paints and the arrows that end at
+    it, so moving the card can bend them. The graphics scene replaces the record
+    when a change notice names the scene; the card never writes it.
+    """
+
+    def __init__(self, record: Scene, tag_colours: dict[str, str]) -> None:
+        super().__init__()
+        self.arrows: list[ChoiceArrow] = []
+        self.badges: list[Badge] = []
+        self.heat: float | None = None
+        self.marked = False
+        self._tag_colours = tag_colours
+        self._title_lines: list[str] = []
+        self.setFlags(
+            QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+            | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
+        )
+        self.setAcceptHoverEvents(False)
+        self.set_record(record)
+
+    @property
+    def scene_id(self) -> int:
+        return self.record.id  # type: ignore[return-value]
+
+    def set_record(self, record: Scene) -> None:
+        """Show ``record``; moves the card when the stored position differs."""
+        previous = getattr(self, "record", None)
+        self.record = record
+        if (
+            previous is not None
+            and dataclasses.replace(previous, x=record.x, y=record.y) == record
+        ):
+            # Only the position changed (a move or a layout): skip the text work.
+            if self.pos() != QPointF(record.x, record.y):
+                self.setPos(record.x, record.y)
+            return
+        self._title_lines = _wrap_title(record.title, style.CARD_WIDTH - 20)
+        self.setZValue(1.0)
+        if self.pos() != QPointF(record.x, record.y):
+            self.setPos(record.x, record.y)
+        self._update_tooltip()
+        self.update()
+
+    def set_badges(self, badges: list[Badge]) -> None:
+        self.badges = badges
+        self._update_tooltip()
+        self.update()
+
+    def set_heat(self, share: float | None) -> None:
+        if share != self.heat:
+            self.heat = share
+            self.update()
+
+    def set_marked(self, marked: bool) -> None:
+        if marked != self.marked:
+            self.marked = marked
+            self.update()
+
+    def card_rect(self) -> QRectF:
+        return QRectF(0, 0, style.CARD_WIDTH, style.CARD_HEIGHT)
+
+    def handle_centre(self) -> QPointF:
+        """Centre of the connect handle on the right edge, in item coordinates."""
+        return QPointF(style.CARD_WIDTH, style.CARD_HEIGHT / 2)
+
+    def is_on_handle(self, item_point: QPointF) -> bool:
+        offset = item_point - self.handle_centre()
+        reach = style.HANDLE_RADIUS + 4
+        return offset.x() ** 2 + offset.y() ** 2 <= reach**2
+
+    def centre(self) -> QPointF:
+        return self.pos() + QPointF(style.CARD_WIDTH / 2, style.CARD_HEIGHT / 2)
+
+    def scene_rect(self) -> QRectF:
+        return self.card_rect().translated(self.pos())
+
+    @override
+    def boundingRect(self) -> QRectF:
+        margin = style.HANDLE_RADIUS + 3
+        return self.card_rect().adjusted(-4, -4, margin, 4)
+
+    @override
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(self.card_rect(), 8, 8)
+        path.addEllipse(self.handle_centre(), style.HANDLE_RADIUS, style.HANDLE_RADIUS)
+        return path
+
+    @override
+    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
+        if change is QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            for arrow in self.arrows:
+                arrow.update_geometry()
+        return super().itemChange(change, value)
+
+    @override
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem,
+        widget: QWidget | None = None,
+    ) -> None:
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        kind_colour = style.KIND_COLOURS[self.record.kind]
+        rect = self.card_rect()
+        if lod < style.LOD_SHAPES:
+            self._paint_flat(painter, rect, kind_colour, selected)
+            return
+        self._paint_body(painter, rect, kind_colour, selected)
+        if lod < style.LOD_TEXT:
+            self._paint_title_only(painter, rect)
+            return
+        self._paint_header(painter, rect, kind_colour)
+        self._paint_title(painter, rect)
+        self._paint_footer(painter, rect)
+        self._paint_handle(painter, kind_colour)
+
+    def _paint_flat(
+        self, painter: QPainter, rect: QRectF, colour: QColor, selected: bool
+    ) -> None:
+        painter.setPen(Qt.PenStyle.NoPen)
+        fill = style.SELECTION_COLOUR if selected else colour
+        if self.heat is not None and not selected:
+            fill = style.heat_colour(self.heat)
+        if self.marked:
+            fill = style.MARK_COLOUR
+        painter.fillRect(rect, fill)
+
+    def _paint_body(
+        self, painter: QPainter, rect: QRectF, colour: QColor, selected: bool
+    ) -> None:
+        body = style.CARD_BODY
+        if self.heat is not None:
+            body = style.heat_colour(self.heat).lighter(112)
+        if self.marked:
+            painter.setPen(QPen(style.MARK_COLOUR, 7))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(-2, -2, 2, 2), 10, 10)
+        border = QPen(style.CARD_BORDER, 1.2)
+        if selected:
+            border = QPen(style.SELECTION_COLOUR, 3)
+        elif self.record.kind is not SceneKind.SCENE:
+            border = QPen(colour, 2)
+        painter.setPen(border)
+        painter.setBrush(QBrush(body))
+        painter.drawRoundedRect(rect, 8, 8)
+        if self.record.kind is SceneKind.ENDING:
+            # A second, inner border: endings read as "terminal" at a glance.
+            painter.setPen(QPen(colour, 1))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(3, 3, -3, -3), 6, 6)
+
+    def _paint_header(self, painter: QPainter, rect: QRectF, colour: QColor) -> None:
+        header = QPainterPath()
+        top = QRectF(rect.left(), rect.top(), rect.width(), style.HEADER_HEIGHT)
+        header.addRoundedRect(top.adjusted(1, 1, -1, 0), 7, 7)
+        header.addRect(top.adjusted(1, style.HEADER_HEIGHT / 2, -1, 0))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawPath(header.simplified())
+
+        painter.setFont(style.header_font())
+        painter.setPen(QColor("white"))
+        text_rect = top.adjusted(9, 0, -8, 0)
+        flags = Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(
+            text_rect,
+            flags | Qt.AlignmentFlag.AlignLeft,
+            style.KIND_LABELS[self.record.kind],
+        )
+        right = style.format_duration(self.record.duration_s)
+        if self.record.canon:
+            right = "CANON \N{LOCK}  " + right
+        if self.heat is not None:
+            right = f"{self.heat:.0%}  " + right
+        painter.drawText(text_rect, flags | Qt.AlignmentFlag.AlignRight, right)
+
+    def _paint_title_only(self, painter: QPainter, rect: QRectF) -> None:
+        painter.setFont(style.title_font())
+        painter.setPen(style.TEXT_COLOUR)
+        text = " ".join(self._title_lines)
+        big = style.title_font()
+        big.setPointSizeF(big.pointSizeF() * 1.8)
+        painter.setFont(big)
+        painter.drawText(
+            rect.adjusted(8, 4, -8, -4),
+            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+            text,
+        )
+
+    def _paint_title(self, painter: QPainter, rect: QRectF) -> None:
+        painter.setFont(style.title_font())
+        painter.setPen(style.TEXT_COLOUR)
+        top = rect.top() + style.HEADER_HEIGHT + 5
+        line_height = QFontMetricsF(style.title_font()).height()
+        for index, line in enumerate(self._title_lines):
+            painter.drawText(
+                QRectF(
+                    rect.left() + 10,
+                    top + index * line_height,
+                    rect.width() - 20,
+                    line_height,
+                ),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                line,
+            )
+
+    def _paint_footer(self, painter: QPainter, rect: QRectF) -> None:
+        bottom = rect.bottom() - 8
+        x = rect.left() + 10
+        for tag in self.record.tags[:4]:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(style.tag_colour(tag, self._tag_colours))
+            painter.drawRoundedRect(QRectF(x, bottom - 6, 16, 6), 3, 3)
+            x += 19
+        if self.record.key:
+            painter.setFont(style.small_font())
+            painter.setPen(style.MUTED_TEXT)
+            key_rect = QRectF(x + 2, bottom - 24, rect.width() / 2, 12)
+            painter.drawText(key_rect, Qt.AlignmentFlag.AlignLeft, self.record.key)
+        self._paint_badges(painter, rect, bottom)
+
+    def _paint_badges(self, painter: QPainter, rect: QRectF, bottom: float) -> None:
+        if not self.badges:
+            return
+        painter.setFont(style.small_font())
+        width, height, gap = 22.0, 13.0, 3.0
+        shown = self.badges[:_MAX_BADGES]
+        x = rect.right() - 8 - len(shown) * (width + gap) + gap
+        for short, _name, status in shown:
+            colour = style.STATUS_COLOURS[status]
+            badge = QRectF(x, bottom - height, width, height)
+            if status in (VariantStatus.APPROVED, VariantStatus.PROPOSED):
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(colour)
+                text_colour = QColor("white")
+            else:
+                painter.setPen(QPen(colour, 1.2))
+                painter.setBrush(QColor("white"))
+                text_colour = colour
+            painter.drawRoundedRect(badge, 4, 4)
+            painter.setPen(text_colour)
+            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, short)
+            x += width + gap
+
+    def _paint_handle(self, painter: QPainter, colour: QColor) -> None:
+        painter.setPen(QPen(QColor("white"), 1.5))
+        painter.setBrush(colour)
+        painter.drawEllipse(
+            self.handle_centre(), style.HANDLE_RADIUS - 1.5, style.HANDLE_RADIUS - 1.5
+        )
+
+    def _update_tooltip(self) -> None:
+        record = self.record
+        lines = [f"{record.title}  ({record.key})"]
+        if record.synopsis:
+            lines.append(record.synopsis[:300])
+        if record.tags:
+            lines.append("Tags: " + ", ".join(record.tags))
+        for _short, name, status in self.badges:
+            lines.append(f"{name}: {style.STATUS_WORDS[status]}")
+        self.setToolTip("\n".join(lines))
+
+
+def _wrap_title(title: str, width: float) -> list[str]:
+    """Break ``title`` into at most two lines that fit ``width``, eliding the rest."""
+    metrics = QFontMetricsF(style.title_font())
+    words = title.split()
+    first = ""
+    while words and metrics.horizontalAdvance(f"{first} {words[0]}".strip()) <= width:
+        first = f"{first} {words.pop(0)}".strip()
+    if not first and words:
+        first = metrics.elidedText(words.pop(0), Qt.TextElideMode.ElideRight, width)
+    lines = [first]
+    if words:
+        rest = " ".join(words)
+        lines.append(metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width))
+    return lines
