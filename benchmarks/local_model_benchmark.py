@@ -1,6 +1,10 @@
 """Time drafting with the bundled local model, from a cold start.
 
-Builds a three-scene project in a temporary folder, then measures:
+Copies the sample project ``sample_projects/night_ferry.authorstudio`` into a
+temporary folder and drafts three of its canon scenes (``boarding``, ``car_deck``,
+``storm_hits``) for the audience "Family Evening". Their scripts and neighbours
+are longer than the prompt budget, so the neighbours get trimmed. Without the
+sample project, a three-scene project is built instead. Measured:
 
 - the cold start: starting the llama_cpp.server child until ``/v1/models``
   answers, and the first draft after it (the time a writer waits for the first
@@ -18,6 +22,7 @@ Every draft is stored as a proposed variant, as the app does. Needs the
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 import tempfile
 import time
@@ -49,6 +54,12 @@ from author_studio.domain.model import (
 )
 from author_studio.services.session import ProjectSession
 
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "sample_projects" / "night_ferry.authorstudio"
+SAMPLE_SCENES = ("boarding", "car_deck", "storm_hits")
+SAMPLE_AUDIENCE = "Family Evening"
+
+# The project built when the sample project is missing.
 SCENES = [
     Scene(
         key="pier",
@@ -133,19 +144,38 @@ def build_project(folder: Path) -> ProjectSession:
     return session
 
 
+def copy_sample(folder: Path) -> ProjectSession:
+    """Copy the sample project with SQLite's backup API, which also takes what
+    is still in its WAL file, and open the copy."""
+    copy = folder / SAMPLE.name
+    source = sqlite3.connect(f"file:{SAMPLE}?mode=ro", uri=True)
+    target = sqlite3.connect(copy)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return ProjectSession.open(copy)
+
+
 def draft_and_store(
-    service: AssistService, key: str, count: int
-) -> tuple[DraftResult, float]:
+    service: AssistService, key: str, audience: str, count: int
+) -> tuple[DraftResult, float, tuple[str, ...]]:
     """Draft ``count`` variants of scene ``key`` through the drafting service,
-    which stores them as proposed; return the result and the wall time."""
+    which stores them as proposed. Returns the result, the wall time and what
+    the prompt builder trimmed."""
     story = service.session.load_story()
-    job = DraftJob(story.scene_by_key[key].id, story.audiences[0].id, count)
+    scene_id = story.scene_by_key[key].id
+    audience_id = story.audience_by_name[audience].id
+    _, trimmed = service.build(scene_id, audience_id, count, story=story)
     started = time.perf_counter()
-    outcome = service.draft(job, fresh=True, story=story)
+    outcome = service.draft(
+        DraftJob(scene_id, audience_id, count), fresh=True, story=story
+    )
     seconds = time.perf_counter() - started
     if outcome.state is not JobState.DONE:
         raise SystemExit(f"drafting {key} failed: {outcome.error}")
-    return outcome.result, seconds
+    return outcome.result, seconds, trimmed
 
 
 def memory_kib(pid: int) -> dict[str, int]:
@@ -184,47 +214,65 @@ def main() -> int:
             threads=args.threads,
         )
     with tempfile.TemporaryDirectory() as folder:
-        session = build_project(Path(folder))
+        if SAMPLE.exists():
+            session = copy_sample(Path(folder))
+            keys, audience = SAMPLE_SCENES, SAMPLE_AUDIENCE
+        else:
+            session = build_project(Path(folder))
+            keys, audience = tuple(scene.key for scene in SCENES), "Family"
+        proposed_before = session.counts().variants["proposed"]
         server = LocalServer(settings)
         provider = LocalProvider(AssistSettings(provider="local"), server=server)
         service = AssistService(session, provider, provider.settings)
         try:
+            print(
+                f"project {session.path.name}, audience {audience!r}, threads "
+                f"{settings.threads}, n_ctx {CONTEXT_TOKENS}, prompt budget "
+                f"{provider.max_prompt_tokens} estimated tokens"
+            )
             started = time.perf_counter()
             server.ensure_running()
             ready_s = time.perf_counter() - started
-            first, first_s = draft_and_store(service, "pier", 1)
-            print(f"threads {settings.threads}, n_ctx {CONTEXT_TOKENS}")
+            first, first_s, _ = draft_and_store(service, keys[0], audience, 1)
             print(
                 f"cold start: server ready {ready_s:.2f} s, first draft "
                 f"{first_s:.2f} s, time to first draft {ready_s + first_s:.2f} s "
                 f"({first.prompt_tokens} prompt + {first.completion_tokens} "
                 "completion tokens)"
             )
+
             total_variants = 0
             total_seconds = 0.0
-            for scene in SCENES:
-                result, seconds = draft_and_store(service, scene.key, args.count)
+            for key in keys:
+                result, seconds, trimmed = draft_and_store(
+                    service, key, audience, args.count
+                )
                 variants = len(result.drafts)
                 total_variants += variants
                 total_seconds += seconds
                 print(
-                    f"{scene.key:<11} {variants} variant(s) in {seconds:6.2f} s = "
+                    f"{key:<11} {variants} variant(s) in {seconds:6.2f} s = "
                     f"{seconds / variants:5.2f} s per variant; "
                     f"{result.prompt_tokens} prompt + {result.completion_tokens} "
                     f"completion tokens, "
                     f"{result.completion_tokens / seconds:5.1f} completion tokens/s"
                 )
+                for note in trimmed:
+                    print(f"{'':<11} trimmed: {note}")
             print(
                 f"mean over the three scenes: {total_seconds / total_variants:.2f} s "
                 "per variant"
             )
+
             memory = memory_kib(server.pid)
             print(
                 f"server memory: VmRSS {memory['VmRSS'] / 1024:.0f} MiB, "
                 f"peak VmHWM {memory['VmHWM'] / 1024:.0f} MiB"
             )
-            stored = session.counts().variants["proposed"]
+            stored = session.counts().variants["proposed"] - proposed_before
             print(f"proposed variants stored: {stored}")
+            with open("/proc/loadavg") as loadavg:
+                print(f"load average at the end: {loadavg.read().split()[0]}")
         finally:
             provider.close()
             session.close()
