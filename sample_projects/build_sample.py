@@ -3,19 +3,23 @@
 Usage: ``python sample_projects/build_sample.py [SOURCE.json [OUT.authorstudio]]``.
 With no arguments it rebuilds ``night_ferry.authorstudio`` from
 ``source/night_ferry.json``. The build is deterministic: the IFID, creation time and
-review times come from the source, and scenes without a position are laid out in
-columns by their distance from the start scene. The tests rebuild the file and
-compare it table by table with the shipped one.
+review times come from the source, and scenes without a position are placed by the
+canvas's auto-layout (``author_studio.analysis.layout``). The tests rebuild the file
+and compare it table by table with the shipped one.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections import deque
 from pathlib import Path
 from typing import Any
 
+# The builder belongs to this checkout, so it uses this checkout's package even
+# when another copy of author_studio is installed.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from author_studio.analysis.layout import layered_layout
 from author_studio.domain.model import (
     Audience,
     CanonFact,
@@ -33,13 +37,16 @@ from author_studio.domain.model import (
     VariantStatus,
 )
 from author_studio.services.session import ProjectSession
-from author_studio.store.tables import AuditEntryRow, ProjectRow, ReviewRow, VariantRow
+from author_studio.store.tables import (
+    AuditEntryRow,
+    ProjectRow,
+    ReviewRow,
+    VariantRow,
+)
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SOURCE = HERE / "source" / "night_ferry.json"
 DEFAULT_OUTPUT = HERE / "night_ferry.authorstudio"
-COLUMN_WIDTH = 300.0
-ROW_HEIGHT = 150.0
 _STATUS_BY_DECISION = {
     "approved": VariantStatus.APPROVED,
     "rejected": VariantStatus.REJECTED,
@@ -48,27 +55,18 @@ _STATUS_BY_DECISION = {
 
 
 def layered_positions(source: dict[str, Any]) -> dict[str, tuple[float, float]]:
-    """Place each scene in the column of its breadth-first depth from the start."""
+    """Place the scenes with the canvas's auto-layout: layered left to right from
+    the start scene, with few crossings and room for choice labels."""
     scenes = source["scenes"]
-    start = next(s["key"] for s in scenes if s["kind"] == "start")
-    depth = {start: 0}
-    queue = deque([start])
-    by_key = {s["key"]: s for s in scenes}
-    while queue:
-        key = queue.popleft()
-        for choice in by_key[key].get("choices", []):
-            if choice["to"] not in depth:
-                depth[choice["to"]] = depth[key] + 1
-                queue.append(choice["to"])
-    deepest = max(depth.values(), default=0)
-    rows: dict[int, int] = {}
-    positions = {}
-    for scene in scenes:
-        column = depth.get(scene["key"], deepest + 1)
-        row = rows.get(column, 0)
-        rows[column] = row + 1
-        positions[scene["key"]] = (column * COLUMN_WIDTH, row * ROW_HEIGHT)
-    return positions
+    number = {scene["key"]: index for index, scene in enumerate(scenes)}
+    edges = [
+        (number[scene["key"]], number[choice["to"]])
+        for scene in scenes
+        for choice in scene.get("choices", [])
+    ]
+    start = next(number[s["key"]] for s in scenes if s["kind"] == "start")
+    placed = layered_layout(range(len(scenes)), edges, start)
+    return {scene["key"]: placed[number[scene["key"]]] for scene in scenes}
 
 
 def build(source_path: Path, output: Path) -> Path:

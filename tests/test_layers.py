@@ -14,6 +14,7 @@ HEADLESS = [
     "author_studio.cli",
     "author_studio.analysis",
     "author_studio.simulate",
+    "author_studio.preview",
     "author_studio.assist",
     "author_studio.review",
     "author_studio.interop",

@@ -381,3 +381,30 @@ def test_create_many_choices_keeps_one_default(session: ProjectSession) -> None:
                 Choice(a.id, b.id, "Two", is_default=True),
             ]
         )
+
+
+def test_move_unknown_scene_stores_nothing(session: ProjectSession) -> None:
+    start = session.scenes.start()
+    with pytest.raises(NotFoundError, match="No scene with id 9999"):
+        session.scenes.move({start.id: (50.0, 60.0), 9999: (1.0, 2.0)})
+    assert (session.scenes.get(start.id).x, session.scenes.get(start.id).y) == (
+        start.x,
+        start.y,
+    )
+
+
+def test_move_many_scenes_stores_each(session: ProjectSession) -> None:
+    scenes = session.scenes.create_many(
+        Scene(key=f"s{index}", title=f"Scene {index}") for index in range(50)
+    )
+    session.scenes.move({s.id: (s.id * 10.0, -s.id * 2.0) for s in scenes})
+    stored = {s.id: (s.x, s.y) for s in session.scenes.list()}
+    for scene in scenes:
+        assert stored[scene.id] == (scene.id * 10.0, -scene.id * 2.0)
+
+
+def test_positions_follow_moves(session: ProjectSession) -> None:
+    start = session.scenes.start()
+    other = session.scenes.create(Scene(key="other", title="Other", x=5.0, y=6.0))
+    session.scenes.move({start.id: (-40.0, 80.5)})
+    assert session.scenes.positions() == {start.id: (-40.0, 80.5), other.id: (5.0, 6.0)}

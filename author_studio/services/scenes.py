@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, or_
+from sqlalchemy import bindparam, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from author_studio.domain import expressions, validation
@@ -125,6 +125,13 @@ class SceneService(EntityService[Scene, SceneRow]):
                 raise NotFoundError(f"No scene with key {key!r}.")
             return convert.scene_from_row(row)
 
+    def positions(self) -> dict[int, tuple[float, float]]:
+        """Return the canvas position (x, y) of every scene, by scene id."""
+        table = SceneRow.__table__
+        with self._session.file.read() as db:
+            rows = db.connection().execute(select(table.c.id, table.c.x, table.c.y))
+            return {scene_id: (x, y) for scene_id, x, y in rows}
+
     def start(self) -> Scene | None:
         with self._session.file.read() as db:
             row = db.exec(select(SceneRow).where(SceneRow.kind == "start")).first()
@@ -191,13 +198,38 @@ class SceneService(EntityService[Scene, SceneRow]):
             changes.add(Entity.SCENE, Action.UPDATED, scene_id)
 
     def move(self, positions: Mapping[int, tuple[float, float]]) -> None:
-        """Store canvas positions of many scenes in one transaction."""
+        """Store canvas positions of many scenes in one transaction.
+
+        Raises NotFoundError, and stores nothing, when an id names no scene.
+        """
+        values = [
+            {"row_id": scene_id, "new_x": float(x), "new_y": float(y)}
+            for scene_id, (x, y) in positions.items()
+        ]
+        if not values:
+            return
+        table = SceneRow.__table__
+        # One executemany through Core: loading each row through the ORM took
+        # about 1 ms a scene, 10 s for an auto-layout of 10,000 scenes.
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(x=bindparam("new_x"), y=bindparam("new_y"))
+        )
         with self._session.write() as (db, changes):
-            for scene_id, (x, y) in positions.items():
-                row = self._row(db, scene_id)
-                row.x, row.y = float(x), float(y)
-                db.add(row)
+            result = db.connection().execute(statement, values)
+            if result.rowcount != len(values):
+                self._raise_missing(db, positions)
             changes.add(Entity.SCENE, Action.MOVED, *positions)
+
+    def _raise_missing(self, db: Session, scene_ids: Iterable[int]) -> None:
+        wanted = set(scene_ids)
+        found = set(db.exec(select(SceneRow.id).where(col(SceneRow.id).in_(wanted))))
+        missing = sorted(wanted - found)
+        raise NotFoundError(
+            f"No scene with id {missing[0]}; reload the project and move the "
+            "scenes again."
+        )
 
     def delete(self, record_id: int) -> None:
         self.delete_many([record_id])

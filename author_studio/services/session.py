@@ -29,6 +29,7 @@ from author_studio.services.entities import (
     PersonaService,
     VariableService,
 )
+from author_studio.services.journeys import JourneyService
 from author_studio.services.scenes import ChoiceService, SceneService
 from author_studio.services.variants import VariantService
 from author_studio.store import convert
@@ -91,6 +92,7 @@ class ProjectSession:
         self.personas = PersonaService(self)
         self.canon = CanonService(self)
         self.variants = VariantService(self)
+        self.journeys = JourneyService(self)
 
     @classmethod
     def create(

@@ -9,10 +9,10 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from author_studio.analysis.layout import layered_layout
 from author_studio.domain.model import Choice, Scene
 from author_studio.ui import clipboard
 from author_studio.ui.canvas import style
-from author_studio.ui.canvas.layout import layered_layout
 from author_studio.ui.commands import (
     SERVICE_ERRORS,
     CreateChoiceCommand,

@@ -33,6 +33,7 @@ from author_studio.ui.errors import show_error
 from author_studio.ui.find_bar import FindBar
 from author_studio.ui.inspector import InspectorDock
 from author_studio.ui.outline import OutlineDock
+from author_studio.ui.panels import install_panels
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
 
         self._build_context_menu()
         self._wire()
+        self.panels = install_panels(self)
         self.resize(1440, 900)
         self._restore_settings()
         self._update_title()
@@ -183,10 +185,12 @@ class MainWindow(QMainWindow):
         self.close_project(keep_history=keep_history)
         self.session = session
         self._unsubscribe = session.subscribe(self._on_changed)
-        self.canvas.graph.load(session)
+        story = session.load_story()
+        self.canvas.graph.load(session, story)
         self.canvas.show_overview()
+        self.outline.set_session(session, story)
         for panel in self._panels:
-            if hasattr(panel, "set_session"):
+            if panel is not self.outline and hasattr(panel, "set_session"):
                 panel.set_session(session)
         self._remember_recent(session.path)
         self.actions.set_project_open(True)
@@ -349,4 +353,5 @@ class MainWindow(QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
         self.close_project()
+        self.panels.assist.controller.close()
         super().closeEvent(event)

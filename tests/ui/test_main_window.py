@@ -164,12 +164,13 @@ def test_title_and_recent_files(window, story_path):
 def test_geometry_is_remembered(qtbot, window):
     from author_studio.ui.main_window import MainWindow
 
-    window.resize(711, 577)
+    width = window.minimumSizeHint().width() + 37
+    window.resize(width, 677)
     window.close()
     assert QSettings().value("window/geometry") is not None
     again = MainWindow()
     qtbot.addWidget(again)
-    assert again.size().width() == 711
+    assert again.size().width() == width
 
 
 def test_save_as_continues_on_copy(window, story_path, tmp_path):

@@ -1,12 +1,23 @@
-"""The arrow that shows one choice between two scene cards."""
+"""The arrow that shows one choice between two scene cards.
+
+A project of 10,000 scenes has about 25,000 arrows, and the long ones cross most
+viewports, so the arrow keeps its per-item cost low. Its geometry is plain floats
+computed when a card moves. The painter path, the hit-test shape and the measured
+label are built on first use. ``paint`` clips a straight arrow to the exposed
+rectangle before stroking it, and draws nothing when the clipped line is empty.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
+from dataclasses import dataclass
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
+    QColor,
+    QFont,
     QFontMetricsF,
     QPainter,
     QPainterPath,
@@ -14,12 +25,7 @@ from PySide6.QtGui import (
     QPen,
     QPolygonF,
 )
-from PySide6.QtWidgets import (
-    QGraphicsItem,
-    QStyle,
-    QStyleOptionGraphicsItem,
-    QWidget,
-)
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 from typing_extensions import override
 
 from author_studio.domain.model import Choice
@@ -28,12 +34,36 @@ from author_studio.ui.canvas.scene_item import SceneCard
 
 logger = logging.getLogger(__name__)
 
+Point = tuple[float, float]
+
 _HEAD_LENGTH = 11.0
 _HEAD_WIDTH = 9.0
-_LABEL_CHARS = 28
 _LOOP_REACH = 46.0
-# Arrows longer than this (in scene units) are drawn without antialiasing.
+# The label box never grows wider than this; longer labels are elided and the
+# tooltip shows them in full. The bounding rectangle reserves this width, so the
+# label can be measured on first paint without changing the item's geometry.
+LABEL_MAX_WIDTH = 180.0
+# A label is drawn only when the visible part of the arrow, between the two
+# cards, is longer than the label by this much on each side.
+_LABEL_CLEARANCE = 10.0
+# Arrows longer than this (in scene units) are never antialiased: stroking an
+# antialiased line across the graph costs more than the rest of a frame.
 _LONG_ARROW = 1200.0
+# Room around the exposed rectangle when clipping: half the widest pen and the
+# arrowhead, so that clipped ends and heads are not cut at the viewport edge.
+_CLIP_MARGIN = _HEAD_LENGTH + 4.0
+_HALF_WIDTH = style.CARD_WIDTH / 2
+_HALF_HEIGHT = style.CARD_HEIGHT / 2
+
+
+@dataclass(frozen=True)
+class _Label:
+    """A measured choice label: chips ("IF", "DEFAULT", "30s") and elided text."""
+
+    chips: tuple[tuple[str, float], ...]
+    text: str
+    width: float
+    bold: bool
 
 
 class ChoiceArrow(QGraphicsItem):
@@ -52,14 +82,18 @@ class ChoiceArrow(QGraphicsItem):
         self.lane = 0.0
         self.highlight: str | None = None
         self.marked = False
-        self._path = QPainterPath()
-        self._head = QPolygonF()
-        self._label_rect = QRectF()
+        self._points: tuple[Point, ...] = ()
+        self._head: tuple[Point, Point, Point] = ((0, 0), (0, 0), (0, 0))
+        self._middle: Point = (0.0, 0.0)
         self._bounds = QRectF()
+        self._path: QPainterPath | None = None
         self._shape: QPainterPath | None = None
-        self._line = QLineF()
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
-        self.setZValue(0.0)
+        self._label: _Label | None = None
+        self._long = False
+        self.setFlags(
+            QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+            | QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption
+        )
         source.arrows.append(self)
         if target is not source:
             target.arrows.append(self)
@@ -73,31 +107,28 @@ class ChoiceArrow(QGraphicsItem):
     def is_self_loop(self) -> bool:
         return self.source is self.target
 
+    @property
+    def is_straight(self) -> bool:
+        return len(self._points) == 2
+
     def set_record(self, record: Choice) -> None:
         self.record = record
-        text = record.label.strip()
-        if len(text) > _LABEL_CHARS:
-            text = text[: _LABEL_CHARS - 1].rstrip() + "…"
-        chips = []
-        if record.condition.strip():
-            chips.append("IF")
-        if record.is_default:
-            chips.append("DEFAULT")
-        if record.window_s:
-            chips.append(f"{record.window_s:g}s")
-        self._label_text = text
-        self._chips = chips
-        tooltip = [f"Choice: {record.label}"]
-        if record.condition.strip():
-            tooltip.append(f"Condition: {record.condition}")
-        if record.effects.strip():
-            tooltip.append(f"Effects: {record.effects}")
-        if record.is_default:
-            tooltip.append("Default: taken when the viewer does not choose in time")
-        if record.window_s:
-            tooltip.append(f"Choice window: {record.window_s:g} s")
-        self.setToolTip("\n".join(tooltip))
+        self._conditional = bool(record.condition.strip())
+        self._label = None
         self.update_geometry()
+
+    def tooltip_text(self) -> str:
+        record = self.record
+        lines = [f"Choice: {record.label}"]
+        if self._conditional:
+            lines.append(f"Condition: {record.condition}")
+        if record.effects.strip():
+            lines.append(f"Effects: {record.effects}")
+        if record.is_default:
+            lines.append("Default: taken when the viewer does not choose in time")
+        if record.window_s:
+            lines.append(f"Choice window: {record.window_s:g} s")
+        return "\n".join(lines)
 
     def detach(self) -> None:
         """Remove this arrow from its cards' lists before it leaves the scene."""
@@ -118,79 +149,160 @@ class ChoiceArrow(QGraphicsItem):
     def set_highlight(self, highlight: str | None) -> None:
         if highlight != self.highlight:
             self.highlight = highlight
-            self.setZValue(0.5 if highlight else 0.0)
+            self.setZValue(0.5 if highlight or self.marked else 0.0)
             self.update()
 
     def set_marked(self, marked: bool) -> None:
         if marked != self.marked:
             self.marked = marked
-            self.setZValue(0.5 if marked else 0.0)
+            self.setZValue(0.5 if marked or self.highlight else 0.0)
             self.update()
 
+    # -- geometry ------------------------------------------------------------------
+
     def update_geometry(self) -> None:
-        """Recompute the curve, arrowhead and label box from the cards' positions."""
+        """Recompute the line or curve, arrowhead and label place from the cards'
+        positions."""
         self.prepareGeometryChange()
+        self._path = None
         self._shape = None
+        self._label_clear: bool | None = None
         if self.is_self_loop:
             start, control_a, control_b, end = self._loop_points()
-            path = QPainterPath(start)
-            path.cubicTo(control_a, control_b, end)
-            middle = path.pointAtPercent(0.5)
-            tangent_from = control_b
+            self._points = (start, control_a, control_b, end)
+            self._middle = (
+                (start[0] + 3 * control_a[0] + 3 * control_b[0] + end[0]) / 8,
+                (start[1] + 3 * control_a[1] + 3 * control_b[1] + end[1]) / 8,
+            )
+            tail = control_b
         else:
             start, control, end = self._curve_points()
-            path = QPainterPath(start)
-            path.quadTo(control, end)
-            middle = 0.25 * start + 0.5 * control + 0.25 * end
-            tangent_from = control
-        self._path = path
-        self._line = QLineF(self.source.centre(), self.target.centre())
-        self._head = _arrowhead(tangent_from, end)
-        self._label_rect = self._label_box(middle)
-        bounds = path.boundingRect().united(self._head.boundingRect())
-        bounds = bounds.united(self._label_rect).united(
-            QRectF(self._line.p1(), self._line.p2()).normalized()
-        )
-        self._bounds = bounds.adjusted(-4, -4, 4, 4)
+            if control is None:
+                self._points = (start, end)
+                self._middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
+                tail = start
+            else:
+                self._points = (start, control, end)
+                self._middle = (
+                    0.25 * start[0] + 0.5 * control[0] + 0.25 * end[0],
+                    0.25 * start[1] + 0.5 * control[1] + 0.25 * end[1],
+                )
+                tail = control
+        self._head = _arrowhead(tail, end)
+
+        # A Bezier curve lies inside the hull of its control points, so their
+        # extremes bound it; the label box is reserved at its widest.
+        xs = [x for x, _y in self._points] + [x for x, _y in self._head]
+        ys = [y for _x, y in self._points] + [y for _x, y in self._head]
+        half_label = LABEL_MAX_WIDTH / 2
+        half_height = _label_height() / 2
+        mx, my = self._middle
+        left = min(min(xs), mx - half_label) - 4
+        top = min(min(ys), my - half_height) - 4
+        right = max(max(xs), mx + half_label) + 4
+        bottom = max(max(ys), my + half_height) + 4
+        self._bounds = QRectF(left, top, right - left, bottom - top)
+        self._long = (right - left) + (bottom - top) > _LONG_ARROW
 
     def label_rect(self) -> QRectF:
-        return QRectF(self._label_rect)
+        """The label box in scene units (empty when the label is not drawn)."""
+        label = self._measured_label()
+        if not self._label_fits(label):
+            return QRectF()
+        return self._label_box(label)
 
-    def _curve_points(self) -> tuple[QPointF, QPointF, QPointF]:
-        source_centre = self.source.centre()
-        target_centre = self.target.centre()
-        line = QLineF(source_centre, target_centre)
-        middle = line.center()
-        length = max(line.length(), 1.0)
-        normal = QPointF(-line.dy() / length, line.dx() / length)
+    def _curve_points(self) -> tuple[Point, Point | None, Point]:
+        """Return start, control point (None for a straight line) and end."""
+        source = self.source.pos()
+        target = self.target.pos()
+        sx, sy = source.x() + _HALF_WIDTH, source.y() + _HALF_HEIGHT
+        tx, ty = target.x() + _HALF_WIDTH, target.y() + _HALF_HEIGHT
+        lane = self.lane
+        if not lane:
+            return (
+                _exit_point(sx, sy, tx, ty, 2.0),
+                None,
+                _exit_point(tx, ty, sx, sy, 4.0),
+            )
+        dx, dy = tx - sx, ty - sy
+        length = max(math.hypot(dx, dy), 1.0)
+        nx, ny = -dy / length, dx / length
         # Labels are wide boxes, so arrows stacked side by side need more room
         # when they run vertically than when they run horizontally.
-        spacing = abs(normal.x()) * 150 + abs(normal.y()) * 30
-        lane = self.lane
+        spacing = abs(nx) * 150 + abs(ny) * 30
         if self.source.scene_id > self.target.scene_id:
             lane = -lane
-        control = middle + normal * (2 * lane * spacing)
-        start = _exit_point(source_centre, control, 2.0)
-        end = _exit_point(target_centre, control, 4.0)
+        offset = 2 * lane * spacing
+        control = ((sx + tx) / 2 + nx * offset, (sy + ty) / 2 + ny * offset)
+        start = _exit_point(sx, sy, control[0], control[1], 2.0)
+        end = _exit_point(tx, ty, control[0], control[1], 4.0)
         return start, control, end
 
-    def _loop_points(self) -> tuple[QPointF, QPointF, QPointF, QPointF]:
-        rect = self.source.scene_rect()
+    def _loop_points(self) -> tuple[Point, Point, Point, Point]:
+        position = self.source.pos()
+        left, top = position.x(), position.y()
+        right = left + style.CARD_WIDTH
         reach = _LOOP_REACH + self.lane * 30
-        start = QPointF(rect.right() - 46, rect.top())
-        end = QPointF(rect.right() + 2, rect.top() + 28)
-        control_a = QPointF(start.x() - 6, rect.top() - reach * 1.4)
-        control_b = QPointF(rect.right() + reach * 1.5, end.y() - 4)
+        start = (right - 46, top)
+        end = (right + 2, top + 28)
+        control_a = (start[0] - 6, top - reach * 1.4)
+        control_b = (right + reach * 1.5, end[1] - 4)
         return start, control_a, control_b, end
 
-    def _label_box(self, middle: QPointF) -> QRectF:
-        metrics = QFontMetricsF(style.label_font())
-        width = metrics.horizontalAdvance(self._label_text) + 12
-        small = QFontMetricsF(style.small_font())
-        for chip in self._chips:
-            width += small.horizontalAdvance(chip) + 10
-        height = metrics.height() + 4
-        return QRectF(middle.x() - width / 2, middle.y() - height / 2, width, height)
+    def _painter_path(self) -> QPainterPath:
+        if self._path is None:
+            points = [QPointF(x, y) for x, y in self._points]
+            path = QPainterPath(points[0])
+            if len(points) == 2:
+                path.lineTo(points[1])
+            elif len(points) == 3:
+                path.quadTo(points[1], points[2])
+            else:
+                path.cubicTo(points[1], points[2], points[3])
+            self._path = path
+        return self._path
+
+    # -- label ---------------------------------------------------------------------
+
+    def _measured_label(self) -> _Label:
+        if self._label is None:
+            self._label = _measure_label(self.record)
+        return self._label
+
+    def _label_fits(self, label: _Label) -> bool:
+        """Tell whether the label fits on the arrow between the two cards and
+        clear of every card; self-loops always have room above their card.
+
+        The answer is kept until the arrow's geometry changes, so a card that
+        another gesture moves onto the label hides it until then.
+        """
+        if self._label_clear is None:
+            self._label_clear = self._label_is_clear(label)
+        return self._label_clear
+
+    def _label_is_clear(self, label: _Label) -> bool:
+        if self.is_self_loop:
+            return True
+        (sx, sy), (ex, ey) = self._points[0], self._points[-1]
+        if math.hypot(ex - sx, ey - sy) < label.width + 2 * _LABEL_CLEARANCE:
+            return False
+        box = self._label_box(label)
+        if box.intersects(self.source.scene_rect()) or box.intersects(
+            self.target.scene_rect()
+        ):
+            return False
+        scene = self.scene()
+        if scene is None:
+            return True
+        mode = Qt.ItemSelectionMode.IntersectsItemBoundingRect
+        return not any(isinstance(i, SceneCard) for i in scene.items(box, mode))
+
+    def _label_box(self, label: _Label) -> QRectF:
+        height = _label_height()
+        mx, my = self._middle
+        return QRectF(mx - label.width / 2, my - height / 2, label.width, height)
+
+    # -- QGraphicsItem ---------------------------------------------------------------
 
     @override
     def boundingRect(self) -> QRectF:
@@ -201,8 +313,10 @@ class ChoiceArrow(QGraphicsItem):
         if self._shape is None:
             stroker = QPainterPathStroker()
             stroker.setWidth(10)
-            shape = stroker.createStroke(self._path)
-            shape.addRect(self._label_rect)
+            shape = stroker.createStroke(self._painter_path())
+            label_rect = self.label_rect()
+            if not label_rect.isEmpty():
+                shape.addRect(label_rect)
             self._shape = shape
         return self._shape
 
@@ -213,64 +327,88 @@ class ChoiceArrow(QGraphicsItem):
         option: QStyleOptionGraphicsItem,
         widget: QWidget | None = None,
     ) -> None:
+        # The view does not save the painter state around items, so every hint
+        # and pen this method relies on is set here.
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        colour = self._colour(selected)
+        exposed = option.exposedRect
+        margin = _CLIP_MARGIN
+        reach = exposed.adjusted(-margin, -margin, margin, margin)
+        role = self._role()
+        segment = None
+        if self.is_straight:
+            segment = _clip_segment(self._points[0], self._points[1], reach.getCoords())
+
         if lod < style.LOD_SHAPES:
-            if not self.is_self_loop:
-                painter.setPen(QPen(colour, 0))
-                painter.drawLine(self._line)
+            if segment is not None:
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+                painter.setPen(_thin_pen(role, False))
+                painter.drawLine(QLineF(*segment[0], *segment[1]))
             return
 
-        width = 2.6 if self.record.is_default else 1.5
-        if self.highlight or self.marked or selected:
-            width += 1.2
-        pen = QPen(colour, width)
-        if self.record.condition.strip():
-            pen.setStyle(Qt.PenStyle.DashLine)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        painter.setPen(pen)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        if self._line.length() > _LONG_ARROW:
-            # Antialiased stroking of a curve that crosses the graph costs more
-            # than the rest of a frame, so long arrows are drawn aliased.
+        if self._long:
+            # A one-pixel cosmetic pen takes the raster engine's fast line path;
+            # a wider pen is stroked into a polygon first, at ten times the cost.
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-            painter.drawPath(self._path)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            pen = _thin_pen(role, self._conditional)
+            dash_unit = 1.0 / lod
         else:
-            painter.drawPath(self._path)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(colour)
-        painter.drawPolygon(self._head)
+            painter.setRenderHint(
+                QPainter.RenderHint.Antialiasing, lod >= style.LOD_ANTIALIAS
+            )
+            pen = _pen(role, self.record.is_default, self._conditional)
+            dash_unit = pen.widthF()
+        if segment is not None:
+            start, end, offset = segment
+            if offset and self._conditional:
+                # Keep the dash pattern fixed to the arrow while the view
+                # scrolls; the pattern is in units of the pen width.
+                pen = QPen(pen)
+                pen.setDashOffset(offset / dash_unit)
+            painter.setPen(pen)
+            painter.drawLine(QLineF(*start, *end))
+        elif not self.is_straight:
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPath(self._painter_path())
+
+        tip = self._head[0]
+        if reach.contains(tip[0], tip[1]):
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(_COLOURS[role])
+            painter.drawPolygon(QPolygonF([QPointF(x, y) for x, y in self._head]))
+
         if lod >= style.LOD_LABELS:
-            self._paint_label(painter, colour, selected)
+            label = self._measured_label()
+            box = self._label_box(label)
+            if box.intersects(exposed) and self._label_fits(label):
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+                self._paint_label(painter, box, label, role)
 
-    def _colour(self, selected: bool):
-        if selected:
-            return style.SELECTION_COLOUR
+    def _role(self) -> str:
+        if self.isSelected():
+            return "selection"
         if self.marked:
-            return style.MARK_COLOUR
+            return "mark"
         if self.highlight == "out":
-            return style.OUTGOING_COLOUR
+            return "out"
         if self.highlight == "in":
-            return style.INCOMING_COLOUR
-        if self.record.condition.strip():
-            return style.CONDITION_COLOUR
+            return "in"
+        if self._conditional:
+            return "condition"
         if self.record.is_default:
-            return style.DEFAULT_ARROW_COLOUR
-        return style.ARROW_COLOUR
+            return "default"
+        return "plain"
 
-    def _paint_label(self, painter: QPainter, colour, selected: bool) -> None:
-        rect = self._label_rect
-        painter.setPen(
-            QPen(colour if (selected or self.highlight) else style.CARD_BORDER, 1)
-        )
+    def _paint_label(
+        self, painter: QPainter, rect: QRectF, label: _Label, role: str
+    ) -> None:
+        highlighted = role in ("selection", "out", "in")
+        painter.setPen(QPen(_COLOURS[role] if highlighted else style.CARD_BORDER, 1))
         painter.setBrush(style.LABEL_BACKGROUND)
         painter.drawRoundedRect(rect, 5, 5)
         x = rect.left() + 6
-        small = QFontMetricsF(style.small_font())
-        for chip in self._chips:
-            chip_width = small.horizontalAdvance(chip) + 6
+        painter.setFont(style.small_font())
+        for chip, chip_width in label.chips:
             chip_rect = QRectF(x, rect.top() + 3, chip_width, rect.height() - 6)
             chip_colour = (
                 style.CONDITION_COLOUR if chip == "IF" else style.DEFAULT_ARROW_COLOUR
@@ -278,46 +416,151 @@ class ChoiceArrow(QGraphicsItem):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(chip_colour)
             painter.drawRoundedRect(chip_rect, 3, 3)
-            painter.setFont(style.small_font())
             painter.setPen(style.CARD_BODY)
             painter.drawText(chip_rect, Qt.AlignmentFlag.AlignCenter, chip)
             x += chip_width + 4
-        font = style.label_font()
-        if self.record.is_default:
-            font = style.label_font()
-            font.setBold(True)
-        painter.setFont(font)
+        painter.setFont(_label_font(label.bold))
         painter.setPen(style.TEXT_COLOUR)
         text_rect = QRectF(x, rect.top(), rect.right() - x - 4, rect.height())
         painter.drawText(
             text_rect,
             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            self._label_text,
+            label.text,
         )
 
 
-def _exit_point(centre: QPointF, towards: QPointF, gap: float) -> QPointF:
-    """Return where the ray from a card's centre towards ``towards`` leaves the
-    card, moved ``gap`` units further out."""
-    dx = towards.x() - centre.x()
-    dy = towards.y() - centre.y()
+# -- shared pens, fonts and measurements ---------------------------------------------
+
+# Arrow colour by role: what the arrow shows, from selection down to plain.
+_COLOURS = {
+    "selection": style.SELECTION_COLOUR,
+    "mark": style.MARK_COLOUR,
+    "out": style.OUTGOING_COLOUR,
+    "in": style.INCOMING_COLOUR,
+    "condition": style.CONDITION_COLOUR,
+    "default": style.DEFAULT_ARROW_COLOUR,
+    "plain": style.ARROW_COLOUR,
+}
+_EMPHASISED = frozenset({"selection", "mark", "out", "in"})
+
+
+@functools.cache
+def _pen(role: str, default: bool, dashed: bool) -> QPen:
+    width = 2.6 if default else 1.5
+    if role in _EMPHASISED:
+        width += 1.2
+    pen = QPen(QColor(_COLOURS[role]), width)
+    if dashed:
+        pen.setStyle(Qt.PenStyle.DashLine)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    return pen
+
+
+@functools.cache
+def _thin_pen(role: str, dashed: bool) -> QPen:
+    """Return a cosmetic pen, one pixel wide at any zoom (two when emphasised)."""
+    pen = QPen(QColor(_COLOURS[role]), 2 if role in _EMPHASISED else 0)
+    pen.setCosmetic(True)
+    if dashed:
+        pen.setStyle(Qt.PenStyle.DashLine)
+    return pen
+
+
+@functools.cache
+def _label_font(bold: bool) -> QFont:
+    font = QFont(style.label_font())
+    font.setBold(bold)
+    return font
+
+
+@functools.cache
+def _label_height() -> float:
+    return QFontMetricsF(style.label_font()).height() + 4
+
+
+def _measure_label(record: Choice) -> _Label:
+    """Measure the chips and elide the label text so the box fits
+    ``LABEL_MAX_WIDTH``."""
+    chip_names = []
+    if record.condition.strip():
+        chip_names.append("IF")
+    if record.is_default:
+        chip_names.append("DEFAULT")
+    if record.window_s:
+        chip_names.append(f"{record.window_s:g}s")
+    small = QFontMetricsF(style.small_font())
+    chips = tuple((name, small.horizontalAdvance(name) + 6) for name in chip_names)
+    used = 6 + sum(width + 4 for _name, width in chips) + 4
+    metrics = QFontMetricsF(_label_font(record.is_default))
+    room = max(LABEL_MAX_WIDTH - used, 0.0)
+    text = metrics.elidedText(
+        " ".join(record.label.split()), Qt.TextElideMode.ElideRight, room
+    )
+    width = used + (metrics.horizontalAdvance(text) if text else -4)
+    return _Label(chips, text, min(width, LABEL_MAX_WIDTH), record.is_default)
+
+
+def _exit_point(cx: float, cy: float, tx: float, ty: float, gap: float) -> Point:
+    """Return where the ray from a card's centre (cx, cy) towards (tx, ty) leaves
+    the card, moved ``gap`` units further out."""
+    dx = tx - cx
+    dy = ty - cy
     length = math.hypot(dx, dy)
     if length < 1e-6:
-        return QPointF(centre)
-    half_width = style.CARD_WIDTH / 2
-    half_height = style.CARD_HEIGHT / 2
-    scale_x = half_width / abs(dx) if dx else math.inf
-    scale_y = half_height / abs(dy) if dy else math.inf
+        return (cx, cy)
+    scale_x = _HALF_WIDTH / abs(dx) if dx else math.inf
+    scale_y = _HALF_HEIGHT / abs(dy) if dy else math.inf
     scale = min(scale_x, scale_y)
-    point = QPointF(centre.x() + dx * scale, centre.y() + dy * scale)
-    return point + QPointF(dx / length * gap, dy / length * gap)
+    return (
+        cx + dx * scale + dx / length * gap,
+        cy + dy * scale + dy / length * gap,
+    )
 
 
-def _arrowhead(tail: QPointF, tip: QPointF) -> QPolygonF:
-    dx = tip.x() - tail.x()
-    dy = tip.y() - tail.y()
+def _arrowhead(tail: Point, tip: Point) -> tuple[Point, Point, Point]:
+    dx = tip[0] - tail[0]
+    dy = tip[1] - tail[1]
     length = math.hypot(dx, dy) or 1.0
     ux, uy = dx / length, dy / length
-    base = QPointF(tip.x() - ux * _HEAD_LENGTH, tip.y() - uy * _HEAD_LENGTH)
-    side = QPointF(-uy * _HEAD_WIDTH / 2, ux * _HEAD_WIDTH / 2)
-    return QPolygonF([tip, base + side, base - side])
+    base_x, base_y = tip[0] - ux * _HEAD_LENGTH, tip[1] - uy * _HEAD_LENGTH
+    side_x, side_y = -uy * _HEAD_WIDTH / 2, ux * _HEAD_WIDTH / 2
+    return (tip, (base_x + side_x, base_y + side_y), (base_x - side_x, base_y - side_y))
+
+
+def _clip_segment(
+    start: Point, end: Point, rect: tuple[float, float, float, float]
+) -> tuple[Point, Point, float] | None:
+    """Clip the segment to ``rect``, given as (left, top, right, bottom), with
+    the Liang-Barsky algorithm.
+
+    Returns the clipped start and end and the distance from ``start`` to the
+    clipped start, or None when the segment misses the rectangle.
+    """
+    left, top, right, bottom = rect
+    x1, y1 = start
+    dx, dy = end[0] - x1, end[1] - y1
+    low, high = 0.0, 1.0
+    for p, q in (
+        (-dx, x1 - left),
+        (dx, right - x1),
+        (-dy, y1 - top),
+        (dy, bottom - y1),
+    ):
+        if p == 0:
+            if q < 0:
+                return None
+            continue
+        t = q / p
+        if p < 0:
+            if t > high:
+                return None
+            low = max(low, t)
+        else:
+            if t < low:
+                return None
+            high = min(high, t)
+    return (
+        (x1 + low * dx, y1 + low * dy),
+        (x1 + high * dx, y1 + high * dy),
+        low * math.hypot(dx, dy),
+    )

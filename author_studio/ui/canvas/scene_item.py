@@ -10,7 +10,6 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QGraphicsItem,
-    QStyle,
     QStyleOptionGraphicsItem,
     QWidget,
 )
@@ -39,6 +38,10 @@ class SceneCard(QGraphicsItem):
     when a change notice names the scene; the card never writes it.
     """
 
+    # Set by the graphics scene while it moves many cards at once; it then
+    # updates each affected arrow once instead of once per moved end.
+    defer_arrow_updates = False
+
     def __init__(self, record: Scene, tag_colours: dict[str, str]) -> None:
         super().__init__()
         self.arrows: list[ChoiceArrow] = []
@@ -46,14 +49,15 @@ class SceneCard(QGraphicsItem):
         self.heat: float | None = None
         self.marked = False
         self._tag_colours = tag_colours
-        self._title_lines: list[str] = []
+        self._title_lines: list[str] | None = None
+        self.record = record
+        self.setPos(record.x, record.y)
+        self.setZValue(1.0)
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
             | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
             | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
         )
-        self.setAcceptHoverEvents(False)
-        self.set_record(record)
 
     @property
     def scene_id(self) -> int:
@@ -61,27 +65,18 @@ class SceneCard(QGraphicsItem):
 
     def set_record(self, record: Scene) -> None:
         """Show ``record``; moves the card when the stored position differs."""
-        previous = getattr(self, "record", None)
+        previous = self.record
         self.record = record
-        if (
-            previous is not None
-            and dataclasses.replace(previous, x=record.x, y=record.y) == record
-        ):
-            # Only the position changed (a move or a layout): skip the text work.
-            if self.pos() != QPointF(record.x, record.y):
-                self.setPos(record.x, record.y)
-            return
-        self._title_lines = _wrap_title(record.title, style.CARD_WIDTH - 20)
-        self.setZValue(1.0)
         if self.pos() != QPointF(record.x, record.y):
             self.setPos(record.x, record.y)
-        self._update_tooltip()
-        self.update()
+        if dataclasses.replace(previous, x=record.x, y=record.y) != record:
+            self._title_lines = None
+            self.update()
 
     def set_badges(self, badges: list[Badge]) -> None:
-        self.badges = badges
-        self._update_tooltip()
-        self.update()
+        if badges != self.badges:
+            self.badges = badges
+            self.update()
 
     def set_heat(self, share: float | None) -> None:
         if share != self.heat:
@@ -125,7 +120,10 @@ class SceneCard(QGraphicsItem):
 
     @override
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
-        if change is QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+        if (
+            change is QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
+            and not SceneCard.defer_arrow_updates
+        ):
             for arrow in self.arrows:
                 arrow.update_geometry()
         return super().itemChange(change, value)
@@ -137,10 +135,15 @@ class SceneCard(QGraphicsItem):
         option: QStyleOptionGraphicsItem,
         widget: QWidget | None = None,
     ) -> None:
+        # The view does not save the painter state around items, so the hints
+        # this method relies on are set here.
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        selected = self.isSelected()
         kind_colour = style.KIND_COLOURS[self.record.kind]
         rect = self.card_rect()
+        painter.setRenderHint(
+            QPainter.RenderHint.Antialiasing, lod >= style.LOD_ANTIALIAS
+        )
         if lod < style.LOD_SHAPES:
             self._paint_flat(painter, rect, kind_colour, selected)
             return
@@ -152,6 +155,11 @@ class SceneCard(QGraphicsItem):
         self._paint_title(painter, rect)
         self._paint_footer(painter, rect)
         self._paint_handle(painter, kind_colour)
+
+    def _wrapped_title(self) -> list[str]:
+        if self._title_lines is None:
+            self._title_lines = _wrap_title(self.record.title, style.CARD_WIDTH - 20)
+        return self._title_lines
 
     def _paint_flat(
         self, painter: QPainter, rect: QRectF, colour: QColor, selected: bool
@@ -189,13 +197,14 @@ class SceneCard(QGraphicsItem):
             painter.drawRoundedRect(rect.adjusted(3, 3, -3, -3), 6, 6)
 
     def _paint_header(self, painter: QPainter, rect: QRectF, colour: QColor) -> None:
-        header = QPainterPath()
+        # A rounded band with its lower half filled square, so the header meets
+        # the white body in a straight line.
         top = QRectF(rect.left(), rect.top(), rect.width(), style.HEADER_HEIGHT)
-        header.addRoundedRect(top.adjusted(1, 1, -1, 0), 7, 7)
-        header.addRect(top.adjusted(1, style.HEADER_HEIGHT / 2, -1, 0))
+        band = top.adjusted(1, 1, -1, 0)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colour)
-        painter.drawPath(header.simplified())
+        painter.drawRoundedRect(band, 7, 7)
+        painter.fillRect(band.adjusted(0, band.height() / 2, 0, 0), colour)
 
         painter.setFont(style.header_font())
         painter.setPen(QColor("white"))
@@ -207,16 +216,20 @@ class SceneCard(QGraphicsItem):
             style.KIND_LABELS[self.record.kind],
         )
         right = style.format_duration(self.record.duration_s)
-        if self.record.canon:
-            right = "CANON \N{LOCK}  " + right
         if self.heat is not None:
             right = f"{self.heat:.0%}  " + right
+        if self.record.canon:
+            right = "CANON  " + right
         painter.drawText(text_rect, flags | Qt.AlignmentFlag.AlignRight, right)
+        if self.record.canon:
+            # Common UI fonts lack the padlock emoji, so the lock is drawn.
+            advance = QFontMetricsF(style.header_font()).horizontalAdvance(right)
+            _paint_padlock(painter, text_rect.right() - advance - 11, top.center().y())
 
     def _paint_title_only(self, painter: QPainter, rect: QRectF) -> None:
         painter.setFont(style.title_font())
         painter.setPen(style.TEXT_COLOUR)
-        text = " ".join(self._title_lines)
+        text = " ".join(self._wrapped_title())
         big = style.title_font()
         big.setPointSizeF(big.pointSizeF() * 1.8)
         painter.setFont(big)
@@ -231,7 +244,7 @@ class SceneCard(QGraphicsItem):
         painter.setPen(style.TEXT_COLOUR)
         top = rect.top() + style.HEADER_HEIGHT + 5
         line_height = QFontMetricsF(style.title_font()).height()
-        for index, line in enumerate(self._title_lines):
+        for index, line in enumerate(self._wrapped_title()):
             painter.drawText(
                 QRectF(
                     rect.left() + 10,
@@ -288,7 +301,7 @@ class SceneCard(QGraphicsItem):
             self.handle_centre(), style.HANDLE_RADIUS - 1.5, style.HANDLE_RADIUS - 1.5
         )
 
-    def _update_tooltip(self) -> None:
+    def tooltip_text(self) -> str:
         record = self.record
         lines = [f"{record.title}  ({record.key})"]
         if record.synopsis:
@@ -297,7 +310,17 @@ class SceneCard(QGraphicsItem):
             lines.append("Tags: " + ", ".join(record.tags))
         for _short, name, status in self.badges:
             lines.append(f"{name}: {style.STATUS_WORDS[status]}")
-        self.setToolTip("\n".join(lines))
+        return "\n".join(lines)
+
+
+def _paint_padlock(painter: QPainter, x: float, centre_y: float) -> None:
+    """Draw a white padlock 7 units wide whose left edge is at ``x``."""
+    painter.setPen(QPen(QColor("white"), 1.3))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawArc(QRectF(x + 1.2, centre_y - 5.5, 4.6, 6), 0, 180 * 16)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("white"))
+    painter.drawRect(QRectF(x, centre_y - 1.5, 7, 5.5))
 
 
 def _wrap_title(title: str, width: float) -> list[str]:

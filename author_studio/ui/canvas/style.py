@@ -7,10 +7,10 @@ import zlib
 
 from PySide6.QtGui import QColor, QFont
 
+from author_studio.analysis.layout import CARD_SIZE
 from author_studio.domain.model import SceneKind, VariantStatus
 
-CARD_WIDTH = 210.0
-CARD_HEIGHT = 100.0
+CARD_WIDTH, CARD_HEIGHT = CARD_SIZE
 HEADER_HEIGHT = 22.0
 HANDLE_RADIUS = 7.0
 GRID_SIZE = 20.0
@@ -21,6 +21,9 @@ GRID_SIZE = 20.0
 LOD_TEXT = 0.45
 LOD_LABELS = 0.6
 LOD_SHAPES = 0.12
+# Below this level of detail lines and card outlines are drawn without
+# antialiasing, which halves the cost of stroking them.
+LOD_ANTIALIAS = 0.5
 
 CANVAS_BACKGROUND = QColor("#f4f1ea")
 GRID_COLOUR = QColor("#e6e1d6")

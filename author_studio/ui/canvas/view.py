@@ -83,8 +83,12 @@ class PlotCanvas(QGraphicsView):
         self.setViewportUpdateMode(
             QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate
         )
-        self.setOptimizationFlag(
-            QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True
+        # Every item sets the pens and hints it paints with, so the view need not
+        # save and restore the painter around each of the hundreds of items that
+        # a frame can touch.
+        self.setOptimizationFlags(
+            QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing
+            | QGraphicsView.OptimizationFlag.DontSavePainterState
         )
         self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
         self.viewport().grabGesture(Qt.GestureType.PinchGesture)

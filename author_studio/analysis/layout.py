@@ -5,7 +5,7 @@ start scene, put each scene in the column of its longest path from a root, order
 each column by barycentre sweeps to reduce crossings (keeping the order with the
 fewest), then place cards in column slots. Each weakly connected component is laid
 out on its own, the start scene's first, the others stacked below it. No Qt, so the
-layout runs in tests and benchmarks without a display.
+layout also runs in the CLI, the sample builder and tests without a display.
 """
 
 from __future__ import annotations
@@ -20,8 +20,13 @@ logger = logging.getLogger(__name__)
 
 Positions = dict[int, tuple[float, float]]
 
-# Room between columns for a choice label of about 28 characters.
-COLUMN_GAP = 190.0
+# Width and height of a scene card on the canvas, in scene units; the canvas
+# draws its cards at this size.
+CARD_SIZE = (210.0, 100.0)
+
+# Room between columns for the widest choice label the canvas draws (180 units)
+# with some clearance from both cards.
+COLUMN_GAP = 240.0
 ROW_GAP = 40.0
 COMPONENT_GAP = 160.0
 # A dummy node stands in for an edge at each column it crosses, so that long edges
@@ -35,7 +40,7 @@ def layered_layout(
     nodes: Iterable[int],
     edges: Iterable[tuple[int, int]],
     start: int | None,
-    card_size: tuple[float, float],
+    card_size: tuple[float, float] = CARD_SIZE,
     origin: tuple[float, float] = (0.0, 0.0),
 ) -> Positions:
     """Return top-left positions for ``nodes`` so that no two cards overlap.

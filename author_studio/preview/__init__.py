@@ -1,0 +1,1 @@
+"""Play mode without Qt: the play engine, journey replay and sampled viewer paths."""
