@@ -196,7 +196,7 @@ def main() -> int:
         "--threads",
         type=int,
         default=None,
-        help="server CPU threads (default: the CPUs available, at most 8)",
+        help="server CPU threads (default: half the CPUs available, 1 to 4)",
     )
     args = parser.parse_args()
     missing = missing_local_model_parts()

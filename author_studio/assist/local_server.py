@@ -154,15 +154,21 @@ def local_model_note() -> str:
 
 
 def default_thread_count() -> int:
-    """Return the number of CPU threads the server may use: the CPUs this process
-    may run on, at most eight."""
-    # NOTE: eight is an estimate of where more threads stop helping a 135M model;
-    # only two threads, on a two-core machine, were timed.
+    """Return the number of CPU threads the server uses: half the CPUs this
+    process may run on, at least one and at most four.
+
+    llama.cpp's threads wait for each other at every step, so one thread that
+    another process delays stalls them all. On a two-core machine with other
+    work running, two threads drafted about three times slower than one (see
+    docs/BENCHMARKS.md). Half the logical CPUs leaves room for the app and for
+    the second hardware thread of each core.
+    """
+    # NOTE: the cap of four is an estimate; only one and two threads were timed.
     try:
         available = len(os.sched_getaffinity(0))
     except AttributeError:
         available = os.cpu_count() or 1
-    return max(1, min(available, 8))
+    return max(1, min(available // 2, 4))
 
 
 def choose_free_port(host: str = HOST) -> int:

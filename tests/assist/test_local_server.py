@@ -98,6 +98,12 @@ def test_command_pins_loopback_and_sizes(tmp_path):
     assert options["--n_ctx"] == "1024"
 
 
+@pytest.mark.parametrize(("cpus", "threads"), [(1, 1), (2, 1), (3, 1), (8, 4), (64, 4)])
+def test_default_threads_half_the_cpus(monkeypatch, cpus, threads):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(cpus)))
+    assert local_server.default_thread_count() == threads
+
+
 def test_child_environment_drops_server_settings():
     environment = child_environment(
         {
