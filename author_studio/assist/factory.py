@@ -92,5 +92,6 @@ def create_provider(settings: AssistSettings) -> DraftProvider:
 def provider_from_env(
     environ: Mapping[str, str] | None = None, base: AssistSettings | None = None
 ) -> DraftProvider:
-    """Build the provider the environment configures; offline when it names none."""
+    """Build the provider the environment configures; with none named, the
+    default of :func:`~author_studio.assist.settings.default_provider_name`."""
     return create_provider(AssistSettings.from_env(environ, base))
