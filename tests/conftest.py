@@ -10,7 +10,8 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus"
+# AUTHOR_STUDIO_CORPUS points the corpus tests at another copy of the corpus.
+CORPUS = Path(os.environ.get("AUTHOR_STUDIO_CORPUS", REPO.parent / "shared" / "corpus"))
 DATA = Path(__file__).resolve().parent / "data"
 
 

@@ -408,3 +408,14 @@ def test_positions_follow_moves(session: ProjectSession) -> None:
     other = session.scenes.create(Scene(key="other", title="Other", x=5.0, y=6.0))
     session.scenes.move({start.id: (-40.0, 80.5)})
     assert session.scenes.positions() == {start.id: (-40.0, 80.5), other.id: (5.0, 6.0)}
+
+
+def test_shared_story_ends_at_write(session: ProjectSession) -> None:
+    story = session.load_story()
+    with session.sharing_story(story):
+        assert session.load_story() is story
+        session.scenes.create(Scene(key="late", title="Late"))
+        fresh = session.load_story()
+    assert fresh is not story
+    assert "late" in {scene.key for scene in fresh.scenes}
+    assert session.load_story() is not story

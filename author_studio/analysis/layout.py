@@ -225,6 +225,9 @@ def _crossings(layers: list[list[object]], left: Mapping[object, list[object]]) 
     return total
 
 
+# TODO: long edges are drawn as straight lines from card to card, not through
+# the free lanes their dummy nodes reserve, so they can pass behind cards in the
+# columns they cross.
 def _place(
     layers: list[list[object]], columns: dict[int, int], width: float, height: float
 ) -> Positions:

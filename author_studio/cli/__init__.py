@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "author_studio.cli.analysis_commands",
     "author_studio.cli.assist_commands",
     "author_studio.cli.play_commands",
+    "author_studio.cli.interop_commands",
 ]
 
 

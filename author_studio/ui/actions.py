@@ -125,6 +125,7 @@ class WindowActions:
     def build_menus(self, recent_menu: QMenu) -> None:
         bar = self.window.menuBar()
         file_menu = bar.addMenu("&File")
+        self.file_menu = file_menu
         file_menu.addActions([self.new, self.open])
         file_menu.addMenu(recent_menu)
         file_menu.addSeparator()

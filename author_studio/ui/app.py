@@ -44,7 +44,7 @@ def run_gui(path: str | None, screenshot: str | None = None) -> int:
         # A fixed size, so that screenshots do not depend on the saved layout.
         window.resize(1440, 900)
         window.resizeDocks(
-            [window.outline, window.inspector], [290, 340], Qt.Orientation.Horizontal
+            [window.outline, window.inspector], [240, 520], Qt.Orientation.Horizontal
         )
     window.show()
     opened = window.open_project(Path(path)) if path else True

@@ -273,9 +273,8 @@ class EditController(QObject):
         after = {i: xy for i, xy in after.items() if xy != before[i]}
         if not after:
             return
-        # TODO: at 10,000 scenes the layout itself takes about 1 s, but storing
-        # every position (one row update per scene) and moving every card and
-        # arrow take most of the 26 s measured by benchmarks/canvas_benchmark.py.
+        # TODO: the layout runs in the GUI thread; at 10,000 scenes it takes
+        # about 1 s of CPU time, during which the window does not repaint.
         text = f"Auto-layout {plural(len(ids), 'scene')}"
         before = {i: before[i] for i in after}
         if (

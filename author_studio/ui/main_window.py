@@ -186,12 +186,15 @@ class MainWindow(QMainWindow):
         self.session = session
         self._unsubscribe = session.subscribe(self._on_changed)
         story = session.load_story()
-        self.canvas.graph.load(session, story)
-        self.canvas.show_overview()
-        self.outline.set_session(session, story)
-        for panel in self._panels:
-            if panel is not self.outline and hasattr(panel, "set_session"):
-                panel.set_session(session)
+        # The canvas and every panel read the same snapshot instead of each
+        # reading the whole project again.
+        with session.sharing_story(story):
+            self.canvas.graph.load(session, story)
+            self.canvas.show_overview()
+            self.outline.set_session(session, story)
+            for panel in self._panels:
+                if panel is not self.outline and hasattr(panel, "set_session"):
+                    panel.set_session(session)
         self._remember_recent(session.path)
         self.actions.set_project_open(True)
         self._update_title()

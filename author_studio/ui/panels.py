@@ -16,6 +16,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea
 
 from author_studio.ui.assist_menu import AssistParts, install_assist
+from author_studio.ui.export_dialog import ExportDialog
+from author_studio.ui.import_dialog import ImportDialog
+from author_studio.ui.path_dock import PathDock
+from author_studio.ui.play_dock import PlayDock
 from author_studio.ui.problems_dock import ProblemsDock
 from author_studio.ui.simulation_dock import SimulationDock
 
@@ -29,6 +33,8 @@ logger = logging.getLogger(__name__)
 class Panels:
     problems: ProblemsDock
     simulation: SimulationDock
+    play: PlayDock
+    paths: PathDock
     assist: AssistParts
 
 
@@ -55,12 +61,42 @@ def _scrollable(dock: QDockWidget) -> None:
 def _default_sizes(window: MainWindow, bottom: ProblemsDock) -> None:
     window.resizeDocks([bottom], [220], Qt.Orientation.Vertical)
     window.resizeDocks(
-        [window.outline, window.inspector], [290, 360], Qt.Orientation.Horizontal
+        [window.outline, window.inspector], [240, 520], Qt.Orientation.Horizontal
     )
 
 
+def _install_interop(window: MainWindow) -> None:
+    """Add File > Import Story and File > Export to the window."""
+
+    def import_story() -> None:
+        dialog = ImportDialog(window)
+        dialog.imported.connect(window.open_project)
+        dialog.open()
+
+    def export_story() -> None:
+        if window.session is not None:
+            ExportDialog(window.session, window).open()
+
+    actions = window.actions
+    import_action = QAction("&Import Story…", window)
+    import_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
+    import_action.triggered.connect(import_story)
+    export_action = QAction("&Export…", window)
+    export_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+    export_action.triggered.connect(export_story)
+    actions.project_actions.append(export_action)
+    menu_actions = actions.file_menu.actions()
+    after_open = menu_actions[menu_actions.index(actions.open) + 1]
+    actions.file_menu.insertAction(after_open, import_action)
+    after_save_as = menu_actions[menu_actions.index(actions.save_as) + 1]
+    actions.file_menu.insertAction(after_save_as, export_action)
+    window.import_action = import_action
+    window.export_action = export_action
+
+
 def install_panels(window: MainWindow) -> Panels:
-    """Create the panels, dock them and add their Story menu entries."""
+    """Create the panels, dock them and add their menu entries."""
+    _install_interop(window)
     problems = ProblemsDock(window)
     window.add_panel(problems, Qt.DockWidgetArea.BottomDockWidgetArea)
     simulation = SimulationDock(window)
@@ -78,7 +114,26 @@ def install_panels(window: MainWindow) -> Panels:
         simulation.raise_()
         simulation.run()
 
+    play = PlayDock(window)
+    paths = PathDock(window)
+    window.add_panel(play, Qt.DockWidgetArea.RightDockWidgetArea)
+    window.add_panel(paths, Qt.DockWidgetArea.RightDockWidgetArea)
+    _scrollable(play)
+    _scrollable(paths)
+    window.tabifyDockWidget(window.inspector, play)
+    window.tabifyDockWidget(play, paths)
+    window.inspector.raise_()
+    simulation.result_ready.connect(paths.show_simulation_result)
+    paths.watch_requested.connect(play.play_journey)
+
+    def play_from_here() -> None:
+        selected = window.canvas.graph.selected_scene_ids()
+        play.play_from_scene(next(iter(selected)) if selected else None)
+
     window.actions.story_menu.addSeparator()
+    _story_action(window, "&Play from Start", "F5", lambda: play.play_from_scene(None))
+    play_here = _story_action(window, "Play from &Here", "Shift+F5", play_from_here)
+    window.canvas.addAction(play_here)
     _story_action(window, "&Check Story", "F7", check_story)
     _story_action(window, "Simulate &Viewers", "F8", simulate)
 
@@ -94,4 +149,10 @@ def install_panels(window: MainWindow) -> Panels:
         # Dock sizes apply only once the window is laid out, so they wait for the
         # event loop.
         QTimer.singleShot(0, lambda: _default_sizes(window, problems))
-    return Panels(problems=problems, simulation=simulation, assist=assist)
+    return Panels(
+        problems=problems,
+        simulation=simulation,
+        play=play,
+        paths=paths,
+        assist=assist,
+    )

@@ -134,6 +134,14 @@ class PlayDock(QDockWidget):
         self.speed_combo.setToolTip("How fast choice windows run down; Off stops them")
         self.speed_combo.currentTextChanged.connect(self.set_speed)
 
+        # Narrow dock columns are the norm, so the combo boxes may shrink below
+        # their longest entry.
+        for combo in (self.audience_combo, self.speed_combo):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(6)
+
         top = QHBoxLayout()
         top.addWidget(QLabel("Audience"))
         top.addWidget(self.audience_combo, 1)
@@ -151,7 +159,7 @@ class PlayDock(QDockWidget):
         ):
             moves.addWidget(widget)
         moves.addStretch(1)
-        self.blocked_check = QCheckBox("Show choices not on offer")
+        self.blocked_check = QCheckBox("Show blocked")
         self.blocked_check.setObjectName("showBlockedCheck")
         self.blocked_check.setToolTip(
             "List the choices whose condition fails, greyed out, with the reason"

@@ -55,6 +55,7 @@ class PlayStage(QFrame):
         self.title_label.setFont(heading_font(18))
         self.title_label.setStyleSheet(f"color: {INK};")
         self.meta_label = QLabel()
+        self.meta_label.setWordWrap(True)
         self.meta_label.setObjectName("sceneMeta")
         self.meta_label.setStyleSheet(f"color: {MUTED};")
         self.source_badge = QLabel()
@@ -82,6 +83,7 @@ class PlayStage(QFrame):
 
         timer_row = QHBoxLayout()
         self.timer_label = QLabel()
+        self.timer_label.setWordWrap(True)
         self.timer_label.setObjectName("timerLabel")
         self.timer_label.setStyleSheet(f"color: {INK}; font-size: 10pt;")
         self.timeout_button = make_button(

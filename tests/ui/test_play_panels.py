@@ -9,9 +9,6 @@ import pytest
 from PySide6.QtCore import Qt
 
 from author_studio.ui.main_window import MainWindow
-from author_studio.ui.path_dock import PathDock
-from author_studio.ui.play_dock import PlayDock
-from author_studio.ui.simulation_dock import SimulationDock
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_projects"
 
@@ -22,13 +19,9 @@ def window(qtbot, tmp_path):
     shutil.copyfile(SAMPLE / "night_ferry.authorstudio", copy)
     window = MainWindow()
     qtbot.addWidget(window)
-    play = PlayDock(window)
-    paths = PathDock(window)
-    window.add_panel(play, Qt.DockWidgetArea.RightDockWidgetArea)
-    window.add_panel(paths, Qt.DockWidgetArea.RightDockWidgetArea)
-    window.tabifyDockWidget(play, paths)
     assert window.open_project(copy)
-    window.play, window.paths = play, paths
+    window.play, window.paths = window.panels.play, window.panels.paths
+    paths = window.paths
     window.show()
     yield window
     if paths.task is not None:
@@ -92,9 +85,7 @@ def test_compare_tints_canvas(qtbot, window):
 
 
 def test_simulation_dock_feeds_paths_dock(qtbot, window):
-    simulation = SimulationDock(window)
-    window.add_panel(simulation, Qt.DockWidgetArea.BottomDockWidgetArea)
-    simulation.result_ready.connect(window.paths.show_simulation_result)
+    simulation = window.panels.simulation
     persona = window.session.personas.list()[0]
     simulation.persona.setCurrentText(persona.name)
     simulation.viewers.setValue(500)
@@ -123,7 +114,6 @@ def test_play_from_scene_raises_dock(qtbot, window):
 def test_watch_path_in_play_dock(qtbot, window):
     play, paths = window.play, window.paths
     play.set_speed("Off")
-    paths.watch_requested.connect(play.play_journey)
     path = paths.sample(3)
     persona = path.persona
     audience = window.session.audiences.get(persona.audience_id)

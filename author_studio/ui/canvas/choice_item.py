@@ -1,10 +1,11 @@
 """The arrow that shows one choice between two scene cards.
 
-A project of 10,000 scenes has about 25,000 arrows, and the long ones cross most
-viewports, so the arrow keeps its per-item cost low. Its geometry is plain floats
-computed when a card moves. The painter path, the hit-test shape and the measured
-label are built on first use. ``paint`` clips a straight arrow to the exposed
-rectangle before stroking it, and draws nothing when the clipped line is empty.
+A project of 10,000 scenes has about 25,000 arrows, so each arrow keeps its cost
+low. Its geometry is plain floats, computed when a card moves, and the painter
+path, hit-test shape and measured label are built on first use. A straight
+arrow hands its line to the :class:`ArrowLayer`, which paints all of them at
+once. Curved arrows (parallel choices, two-way pairs) and self-loops paint
+themselves.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
-    QColor,
     QFont,
     QFontMetricsF,
     QPainter,
@@ -30,28 +30,35 @@ from typing_extensions import override
 
 from author_studio.domain.model import Choice
 from author_studio.ui.canvas import style
+from author_studio.ui.canvas.arrow_layer import (
+    ARROW_Z,
+    CLIP_MARGIN,
+    HEAD_LENGTH,
+    HEAD_WIDTH,
+    LONG_ARROW,
+    RAISED_ARROW_Z,
+    ROLE_COLOURS,
+    ArrowLayer,
+    arrow_pen,
+    thin_pen,
+)
 from author_studio.ui.canvas.scene_item import SceneCard
 
 logger = logging.getLogger(__name__)
 
 Point = tuple[float, float]
 
-_HEAD_LENGTH = 11.0
-_HEAD_WIDTH = 9.0
 _LOOP_REACH = 46.0
-# The label box never grows wider than this; longer labels are elided and the
-# tooltip shows them in full. The bounding rectangle reserves this width, so the
-# label can be measured on first paint without changing the item's geometry.
-LABEL_MAX_WIDTH = 180.0
 # A label is drawn only when the visible part of the arrow, between the two
 # cards, is longer than the label by this much on each side.
 _LABEL_CLEARANCE = 10.0
-# Arrows longer than this (in scene units) are never antialiased: stroking an
-# antialiased line across the graph costs more than the rest of a frame.
-_LONG_ARROW = 1200.0
-# Room around the exposed rectangle when clipping: half the widest pen and the
-# arrowhead, so that clipped ends and heads are not cut at the viewport edge.
-_CLIP_MARGIN = _HEAD_LENGTH + 4.0
+# Item flags for an arrow that paints itself, and for an arrow that the layer
+# paints. Combining enum flags in Python costs microseconds, so this is done once.
+_OWN_PAINT_FLAGS = (
+    QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+    | QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption
+)
+_LAYER_PAINT_FLAGS = _OWN_PAINT_FLAGS | QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 _HALF_WIDTH = style.CARD_WIDTH / 2
 _HALF_HEIGHT = style.CARD_HEIGHT / 2
 
@@ -75,8 +82,16 @@ class ChoiceArrow(QGraphicsItem):
     pairs curve apart and a second self-loop is drawn outside the first.
     """
 
-    def __init__(self, record: Choice, source: SceneCard, target: SceneCard) -> None:
+    def __init__(
+        self,
+        record: Choice,
+        source: SceneCard,
+        target: SceneCard,
+        layer: ArrowLayer | None = None,
+    ) -> None:
         super().__init__()
+        self._layer = layer
+        self._slot = -1
         self.source = source
         self.target = target
         self.lane = 0.0
@@ -90,10 +105,8 @@ class ChoiceArrow(QGraphicsItem):
         self._shape: QPainterPath | None = None
         self._label: _Label | None = None
         self._long = False
-        self.setFlags(
-            QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-            | QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption
-        )
+        self.setFlags(_OWN_PAINT_FLAGS)
+        self.setZValue(ARROW_Z)
         source.arrows.append(self)
         if target is not source:
             target.arrows.append(self)
@@ -149,14 +162,46 @@ class ChoiceArrow(QGraphicsItem):
     def set_highlight(self, highlight: str | None) -> None:
         if highlight != self.highlight:
             self.highlight = highlight
-            self.setZValue(0.5 if highlight or self.marked else 0.0)
-            self.update()
+            self.setZValue(RAISED_ARROW_Z if highlight or self.marked else ARROW_Z)
+            self.sync_style()
 
     def set_marked(self, marked: bool) -> None:
         if marked != self.marked:
             self.marked = marked
-            self.setZValue(0.5 if marked or self.highlight else 0.0)
+            self.setZValue(RAISED_ARROW_Z if marked or self.highlight else ARROW_Z)
+            self.sync_style()
+
+    def sync_style(self) -> None:
+        """Repaint the arrow after its selection, highlight or mark changed."""
+        if self._slot >= 0 and self._layer is not None:
+            self._layer.set_style(
+                self._slot, self.role(), self.record.is_default, self._conditional
+            )
+        else:
             self.update()
+
+    def leave_layer(self) -> None:
+        """Give up the arrow's slot in the layer before it leaves the scene."""
+        if self._slot >= 0 and self._layer is not None:
+            self._layer.remove(self._slot)
+        self._slot = -1
+
+    def _sync_layer(self) -> None:
+        """Hand a straight arrow's line to the layer, or take a curve back."""
+        layer = self._layer
+        if layer is None:
+            return
+        if self.is_straight:
+            if self._slot < 0:
+                self._slot = layer.add(self)
+                self.setFlags(_LAYER_PAINT_FLAGS)
+            layer.set_line(self._slot, self._points[0], self._points[1])
+            layer.set_style(
+                self._slot, self.role(), self.record.is_default, self._conditional
+            )
+        elif self._slot >= 0:
+            self.leave_layer()
+            self.setFlags(_OWN_PAINT_FLAGS)
 
     # -- geometry ------------------------------------------------------------------
 
@@ -167,6 +212,10 @@ class ChoiceArrow(QGraphicsItem):
         self._path = None
         self._shape = None
         self._label_clear: bool | None = None
+        # Arrows that share a card with this one may have hidden their labels
+        # behind this one's, or this one's behind theirs.
+        for arrow in (*self.source.arrows, *self.target.arrows):
+            arrow._label_clear = None
         if self.is_self_loop:
             start, control_a, control_b, end = self._loop_points()
             self._points = (start, control_a, control_b, end)
@@ -194,7 +243,7 @@ class ChoiceArrow(QGraphicsItem):
         # extremes bound it; the label box is reserved at its widest.
         xs = [x for x, _y in self._points] + [x for x, _y in self._head]
         ys = [y for _x, y in self._points] + [y for _x, y in self._head]
-        half_label = LABEL_MAX_WIDTH / 2
+        half_label = style.LABEL_MAX_WIDTH / 2
         half_height = _label_height() / 2
         mx, my = self._middle
         left = min(min(xs), mx - half_label) - 4
@@ -202,7 +251,8 @@ class ChoiceArrow(QGraphicsItem):
         right = max(max(xs), mx + half_label) + 4
         bottom = max(max(ys), my + half_height) + 4
         self._bounds = QRectF(left, top, right - left, bottom - top)
-        self._long = (right - left) + (bottom - top) > _LONG_ARROW
+        self._long = (right - left) + (bottom - top) > LONG_ARROW
+        self._sync_layer()
 
     def label_rect(self) -> QRectF:
         """The label box in scene units (empty when the label is not drawn)."""
@@ -213,10 +263,10 @@ class ChoiceArrow(QGraphicsItem):
 
     def _curve_points(self) -> tuple[Point, Point | None, Point]:
         """Return start, control point (None for a straight line) and end."""
-        source = self.source.pos()
-        target = self.target.pos()
-        sx, sy = source.x() + _HALF_WIDTH, source.y() + _HALF_HEIGHT
-        tx, ty = target.x() + _HALF_WIDTH, target.y() + _HALF_HEIGHT
+        source_x, source_y = self.source.position
+        target_x, target_y = self.target.position
+        sx, sy = source_x + _HALF_WIDTH, source_y + _HALF_HEIGHT
+        tx, ty = target_x + _HALF_WIDTH, target_y + _HALF_HEIGHT
         lane = self.lane
         if not lane:
             return (
@@ -239,8 +289,7 @@ class ChoiceArrow(QGraphicsItem):
         return start, control, end
 
     def _loop_points(self) -> tuple[Point, Point, Point, Point]:
-        position = self.source.pos()
-        left, top = position.x(), position.y()
+        left, top = self.source.position
         right = left + style.CARD_WIDTH
         reach = _LOOP_REACH + self.lane * 30
         start = (right - 46, top)
@@ -270,17 +319,22 @@ class ChoiceArrow(QGraphicsItem):
         return self._label
 
     def _label_fits(self, label: _Label) -> bool:
-        """Tell whether the label fits on the arrow between the two cards and
-        clear of every card; self-loops always have room above their card.
+        """Tell whether the label fits on the arrow between the two cards, clear
+        of every card and of the labels of arrows that share a card with it.
 
-        The answer is kept until the arrow's geometry changes, so a card that
-        another gesture moves onto the label hides it until then.
+        Of two overlapping labels on arrows from or to the same card, the
+        arrow with the lower choice id keeps its label. The answer is kept
+        until the geometry of this arrow or of such an arrow changes, so a card
+        that another gesture moves onto the label hides it until then.
         """
         if self._label_clear is None:
-            self._label_clear = self._label_is_clear(label)
+            self._label_clear = self._label_has_room(label) and not any(
+                self._label_box(label).intersects(box)
+                for box in self._sibling_label_boxes()
+            )
         return self._label_clear
 
-    def _label_is_clear(self, label: _Label) -> bool:
+    def _label_has_room(self, label: _Label) -> bool:
         if self.is_self_loop:
             return True
         (sx, sy), (ex, ey) = self._points[0], self._points[-1]
@@ -292,10 +346,21 @@ class ChoiceArrow(QGraphicsItem):
         ):
             return False
         scene = self.scene()
-        if scene is None:
+        if not hasattr(scene, "cards_in"):
             return True
-        mode = Qt.ItemSelectionMode.IntersectsItemBoundingRect
-        return not any(isinstance(i, SceneCard) for i in scene.items(box, mode))
+        return not scene.cards_in(box)
+
+    def _sibling_label_boxes(self) -> list[QRectF]:
+        """Return the label boxes that arrows with a lower choice id, sharing a
+        card with this one, would draw."""
+        boxes = []
+        for arrow in {*self.source.arrows, *self.target.arrows}:
+            if arrow is self or arrow.choice_id >= self.choice_id:
+                continue
+            label = arrow._measured_label()
+            if arrow._label_has_room(label):
+                boxes.append(arrow._label_box(label))
+        return boxes
 
     def _label_box(self, label: _Label) -> QRectF:
         height = _label_height()
@@ -331,9 +396,9 @@ class ChoiceArrow(QGraphicsItem):
         # and pen this method relies on is set here.
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         exposed = option.exposedRect
-        margin = _CLIP_MARGIN
+        margin = CLIP_MARGIN
         reach = exposed.adjusted(-margin, -margin, margin, margin)
-        role = self._role()
+        role = self.role()
         segment = None
         if self.is_straight:
             segment = _clip_segment(self._points[0], self._points[1], reach.getCoords())
@@ -341,7 +406,7 @@ class ChoiceArrow(QGraphicsItem):
         if lod < style.LOD_SHAPES:
             if segment is not None:
                 painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-                painter.setPen(_thin_pen(role, False))
+                painter.setPen(thin_pen(role, False))
                 painter.drawLine(QLineF(*segment[0], *segment[1]))
             return
 
@@ -349,13 +414,13 @@ class ChoiceArrow(QGraphicsItem):
             # A one-pixel cosmetic pen takes the raster engine's fast line path;
             # a wider pen is stroked into a polygon first, at ten times the cost.
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-            pen = _thin_pen(role, self._conditional)
+            pen = thin_pen(role, self._conditional)
             dash_unit = 1.0 / lod
         else:
             painter.setRenderHint(
                 QPainter.RenderHint.Antialiasing, lod >= style.LOD_ANTIALIAS
             )
-            pen = _pen(role, self.record.is_default, self._conditional)
+            pen = arrow_pen(role, self.record.is_default, self._conditional)
             dash_unit = pen.widthF()
         if segment is not None:
             start, end, offset = segment
@@ -374,17 +439,22 @@ class ChoiceArrow(QGraphicsItem):
         tip = self._head[0]
         if reach.contains(tip[0], tip[1]):
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(_COLOURS[role])
+            painter.setBrush(ROLE_COLOURS[role])
             painter.drawPolygon(QPolygonF([QPointF(x, y) for x, y in self._head]))
 
         if lod >= style.LOD_LABELS:
-            label = self._measured_label()
-            box = self._label_box(label)
-            if box.intersects(exposed) and self._label_fits(label):
-                painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-                self._paint_label(painter, box, label, role)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            self.paint_label(painter, exposed)
 
-    def _role(self) -> str:
+    def paint_label(self, painter: QPainter, exposed: QRectF) -> None:
+        """Draw the label when it meets ``exposed`` and fits on the arrow."""
+        label = self._measured_label()
+        box = self._label_box(label)
+        if box.intersects(exposed) and self._label_fits(label):
+            self._paint_label(painter, box, label, self.role())
+
+    def role(self) -> str:
+        """Return the arrow's style, one of ``arrow_layer.ROLES``."""
         if self.isSelected():
             return "selection"
         if self.marked:
@@ -403,7 +473,9 @@ class ChoiceArrow(QGraphicsItem):
         self, painter: QPainter, rect: QRectF, label: _Label, role: str
     ) -> None:
         highlighted = role in ("selection", "out", "in")
-        painter.setPen(QPen(_COLOURS[role] if highlighted else style.CARD_BORDER, 1))
+        painter.setPen(
+            QPen(ROLE_COLOURS[role] if highlighted else style.CARD_BORDER, 1)
+        )
         painter.setBrush(style.LABEL_BACKGROUND)
         painter.drawRoundedRect(rect, 5, 5)
         x = rect.left() + 6
@@ -431,40 +503,6 @@ class ChoiceArrow(QGraphicsItem):
 
 # -- shared pens, fonts and measurements ---------------------------------------------
 
-# Arrow colour by role: what the arrow shows, from selection down to plain.
-_COLOURS = {
-    "selection": style.SELECTION_COLOUR,
-    "mark": style.MARK_COLOUR,
-    "out": style.OUTGOING_COLOUR,
-    "in": style.INCOMING_COLOUR,
-    "condition": style.CONDITION_COLOUR,
-    "default": style.DEFAULT_ARROW_COLOUR,
-    "plain": style.ARROW_COLOUR,
-}
-_EMPHASISED = frozenset({"selection", "mark", "out", "in"})
-
-
-@functools.cache
-def _pen(role: str, default: bool, dashed: bool) -> QPen:
-    width = 2.6 if default else 1.5
-    if role in _EMPHASISED:
-        width += 1.2
-    pen = QPen(QColor(_COLOURS[role]), width)
-    if dashed:
-        pen.setStyle(Qt.PenStyle.DashLine)
-    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-    return pen
-
-
-@functools.cache
-def _thin_pen(role: str, dashed: bool) -> QPen:
-    """Return a cosmetic pen, one pixel wide at any zoom (two when emphasised)."""
-    pen = QPen(QColor(_COLOURS[role]), 2 if role in _EMPHASISED else 0)
-    pen.setCosmetic(True)
-    if dashed:
-        pen.setStyle(Qt.PenStyle.DashLine)
-    return pen
-
 
 @functools.cache
 def _label_font(bold: bool) -> QFont:
@@ -480,7 +518,7 @@ def _label_height() -> float:
 
 def _measure_label(record: Choice) -> _Label:
     """Measure the chips and elide the label text so the box fits
-    ``LABEL_MAX_WIDTH``."""
+    ``style.LABEL_MAX_WIDTH``."""
     chip_names = []
     if record.condition.strip():
         chip_names.append("IF")
@@ -492,12 +530,12 @@ def _measure_label(record: Choice) -> _Label:
     chips = tuple((name, small.horizontalAdvance(name) + 6) for name in chip_names)
     used = 6 + sum(width + 4 for _name, width in chips) + 4
     metrics = QFontMetricsF(_label_font(record.is_default))
-    room = max(LABEL_MAX_WIDTH - used, 0.0)
+    room = max(style.LABEL_MAX_WIDTH - used, 0.0)
     text = metrics.elidedText(
         " ".join(record.label.split()), Qt.TextElideMode.ElideRight, room
     )
     width = used + (metrics.horizontalAdvance(text) if text else -4)
-    return _Label(chips, text, min(width, LABEL_MAX_WIDTH), record.is_default)
+    return _Label(chips, text, min(width, style.LABEL_MAX_WIDTH), record.is_default)
 
 
 def _exit_point(cx: float, cy: float, tx: float, ty: float, gap: float) -> Point:
@@ -522,8 +560,8 @@ def _arrowhead(tail: Point, tip: Point) -> tuple[Point, Point, Point]:
     dy = tip[1] - tail[1]
     length = math.hypot(dx, dy) or 1.0
     ux, uy = dx / length, dy / length
-    base_x, base_y = tip[0] - ux * _HEAD_LENGTH, tip[1] - uy * _HEAD_LENGTH
-    side_x, side_y = -uy * _HEAD_WIDTH / 2, ux * _HEAD_WIDTH / 2
+    base_x, base_y = tip[0] - ux * HEAD_LENGTH, tip[1] - uy * HEAD_LENGTH
+    side_x, side_y = -uy * HEAD_WIDTH / 2, ux * HEAD_WIDTH / 2
     return (tip, (base_x + side_x, base_y + side_y), (base_x - side_x, base_y - side_y))
 
 

@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
-from PySide6.QtCore import QRectF, Signal
+from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneHelpEvent, QToolTip
 from typing_extensions import override
@@ -24,6 +24,7 @@ from author_studio.domain.story import Story
 from author_studio.services.changes import Action, ChangeNotice, Entity
 from author_studio.services.session import ProjectSession
 from author_studio.ui.canvas import style
+from author_studio.ui.canvas.arrow_layer import ArrowLayer
 from author_studio.ui.canvas.choice_item import ChoiceArrow
 from author_studio.ui.canvas.scene_item import Badge, SceneCard
 
@@ -75,6 +76,10 @@ class PlotGraphScene(QGraphicsScene):
         self._marked_arrows: set[int] = set()
         self._heat: dict[int, float] | None = None
         self._extent = QRectF()
+        self._selected_arrows: set[ChoiceArrow] = set()
+        self._card_grid: dict[tuple[int, int], list[SceneCard]] | None = None
+        self.arrow_layer = ArrowLayer()
+        self.addItem(self.arrow_layer)
         self.setBackgroundBrush(QBrush(style.CANVAS_BACKGROUND))
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.selectionChanged.connect(self._update_highlights)
@@ -98,16 +103,27 @@ class PlotGraphScene(QGraphicsScene):
 
         # Items are built and given their lanes before they join the scene, where
         # each geometry change would also update the scene's index.
-        for scene in story.scenes:
-            self.cards[scene.id] = SceneCard(scene, self.tag_colours)
-        for choice in story.choices:
-            self._make_arrow(choice)
-        self._assign_lanes(self._pairs(self.arrows.values()))
+        self.arrow_layer.batch = True
+        try:
+            for scene in story.scenes:
+                self.cards[scene.id] = SceneCard(scene, self.tag_colours)
+            for choice in story.choices:
+                self._make_arrow(choice)
+            self._assign_lanes(self._pairs(self.arrows.values()))
+        finally:
+            self.arrow_layer.finish_batch()
         self._load_badges(story.variants)
+
+        # Qt fixes the depth of a BSP index when it first builds it, so an index
+        # built for the empty scene stays five levels deep: with 35,000 items
+        # every query then tested thousands of them. A new index, built on the
+        # first query after all items are in, gets a depth that fits.
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         for card in self.cards.values():
             self.addItem(card)
         for arrow in self.arrows.values():
             self.addItem(arrow)
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self._update_scene_rect()
         self.graph_changed.emit()
         logger.info(
@@ -115,8 +131,18 @@ class PlotGraphScene(QGraphicsScene):
         )
 
     def clear_graph(self) -> None:
+        # Selection signals while items are deleted would reach arrows whose
+        # layer is already gone, so the selection is cleared first.
+        self.clearSelection()
         self._highlighted.clear()
-        self.clear()
+        self._selected_arrows.clear()
+        blocked = self.blockSignals(True)
+        try:
+            self.clear()
+        finally:
+            self.blockSignals(blocked)
+        self.arrow_layer = ArrowLayer()
+        self.addItem(self.arrow_layer)
         self.cards.clear()
         self.arrows.clear()
         self.tag_colours.clear()
@@ -126,12 +152,14 @@ class PlotGraphScene(QGraphicsScene):
         self._marked_cards.clear()
         self._marked_arrows.clear()
         self._extent = QRectF()
+        self._card_grid = None
         self.setSceneRect(QRectF(-2000, -2000, 4000, 4000))
         self.graph_changed.emit()
 
     def _add_card(self, scene: Scene) -> SceneCard:
         card = SceneCard(scene, self.tag_colours)
         self.cards[scene.id] = card
+        self._card_grid = None
         if self._heat is not None:
             card.set_heat(self._heat.get(scene.id, 0.0))
         self.addItem(card)
@@ -149,7 +177,7 @@ class PlotGraphScene(QGraphicsScene):
         if source is None or target is None:
             logger.warning("Choice %s names a scene the canvas lacks", choice.id)
             return None
-        arrow = ChoiceArrow(choice, source, target)
+        arrow = ChoiceArrow(choice, source, target, self.arrow_layer)
         self.arrows[choice.id] = arrow
         return arrow
 
@@ -158,7 +186,9 @@ class PlotGraphScene(QGraphicsScene):
         if arrow is None:
             return None
         arrow.detach()
+        arrow.leave_layer()
         self._highlighted.discard(arrow)
+        self._selected_arrows.discard(arrow)
         self.removeItem(arrow)
         return arrow
 
@@ -169,6 +199,7 @@ class PlotGraphScene(QGraphicsScene):
         for arrow in list(card.arrows):
             self._remove_arrow(arrow.choice_id)
         self.removeItem(card)
+        self._card_grid = None
 
     # -- change notices ------------------------------------------------------
 
@@ -270,6 +301,7 @@ class PlotGraphScene(QGraphicsScene):
         bulk = len(moves) > _BULK_MOVE
         if bulk:
             self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+            self.arrow_layer.batch = True
         SceneCard.defer_arrow_updates = True
         try:
             arrows: dict[ChoiceArrow, None] = {}
@@ -282,6 +314,7 @@ class PlotGraphScene(QGraphicsScene):
         finally:
             SceneCard.defer_arrow_updates = False
             if bulk:
+                self.arrow_layer.finish_batch()
                 self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
 
     def _fetch(self, service, ids: Iterable[int]) -> list:
@@ -370,6 +403,46 @@ class PlotGraphScene(QGraphicsScene):
             for a in self.audiences
         ]
 
+    # -- cards by area --------------------------------------------------------------
+
+    def cards_in(self, rect: QRectF) -> list[SceneCard]:
+        """Return the cards that overlap ``rect``.
+
+        A query of the scene's index would also test every long arrow whose
+        bounding box covers ``rect``, hundreds of them in a large graph, so
+        the cards have a grid of their own. A moved card changes cells in it,
+        and it is rebuilt after adds, removals and bulk moves.
+        """
+        if self._card_grid is None:
+            grid: dict[tuple[int, int], list[SceneCard]] = defaultdict(list)
+            for card in self.cards.values():
+                for cell in _cells(card.scene_rect()):
+                    grid[cell].append(card)
+            self._card_grid = grid
+        found: dict[SceneCard, None] = {}
+        for cell in _cells(rect):
+            for card in self._card_grid.get(cell, ()):
+                if card not in found and card.scene_rect().intersects(rect):
+                    found[card] = None
+        return list(found)
+
+    def card_moved(self, card: SceneCard, old: tuple[float, float]) -> None:
+        """Move ``card`` in the grid of :meth:`cards_in`; ``old`` is its previous
+        top-left corner."""
+        grid = self._card_grid
+        if grid is None:
+            return
+        if SceneCard.defer_arrow_updates:
+            # Many cards are moving at once: rebuilding later is cheaper.
+            self._card_grid = None
+            return
+        size = card.card_rect().size()
+        for cell in _cells(QRectF(QPointF(*old), size)):
+            if card in grid.get(cell, ()):
+                grid[cell].remove(card)
+        for cell in _cells(card.scene_rect()):
+            grid[cell].append(card)
+
     # -- tooltips ------------------------------------------------------------------
 
     @override
@@ -405,11 +478,18 @@ class PlotGraphScene(QGraphicsScene):
 
     def _update_highlights(self) -> None:
         wanted: dict[ChoiceArrow, str] = {}
-        for card in self.selectedItems():
+        selected = self.selectedItems()
+        for card in selected:
             if not isinstance(card, SceneCard):
                 continue
             for arrow in card.arrows:
                 wanted[arrow] = "out" if arrow.source is card else "in"
+        # The arrow layer paints selected arrows in the selection colour, and
+        # learns of selection changes only here.
+        arrows = {item for item in selected if isinstance(item, ChoiceArrow)}
+        for arrow in arrows ^ self._selected_arrows:
+            arrow.sync_style()
+        self._selected_arrows = arrows
         for arrow in self._highlighted - set(wanted):
             arrow.set_highlight(None)
         for arrow, kind in wanted.items():
@@ -452,6 +532,15 @@ class PlotGraphScene(QGraphicsScene):
         rect = self.graph_rect().adjusted(-2000, -2000, 2000, 2000)
         self._extent = self._extent.united(rect)
         self.setSceneRect(self._extent)
+
+
+_GRID_CELL = 500.0
+
+
+def _cells(rect: QRectF) -> list[tuple[int, int]]:
+    columns = range(int(rect.left() // _GRID_CELL), int(rect.right() // _GRID_CELL) + 1)
+    rows = range(int(rect.top() // _GRID_CELL), int(rect.bottom() // _GRID_CELL) + 1)
+    return [(column, row) for column in columns for row in rows]
 
 
 def _pair_key(choice: Choice) -> frozenset[int]:

@@ -28,6 +28,11 @@ logger = logging.getLogger(__name__)
 Badge = tuple[str, str, VariantStatus | None]
 
 _MAX_BADGES = 5
+_CARD_FLAGS = (
+    QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+    | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+    | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
+)
 
 
 class SceneCard(QGraphicsItem):
@@ -51,13 +56,12 @@ class SceneCard(QGraphicsItem):
         self._tag_colours = tag_colours
         self._title_lines: list[str] | None = None
         self.record = record
+        # The top-left corner as floats, kept equal to pos() by itemChange:
+        # arrows read it often, and each pos() call crosses into C++.
+        self.position = (record.x, record.y)
+        # Cards keep the default z of 0; arrows lie below them at negative z.
         self.setPos(record.x, record.y)
-        self.setZValue(1.0)
-        self.setFlags(
-            QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-            | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
-        )
+        self.setFlags(_CARD_FLAGS)
 
     @property
     def scene_id(self) -> int:
@@ -120,12 +124,15 @@ class SceneCard(QGraphicsItem):
 
     @override
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
-        if (
-            change is QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
-            and not SceneCard.defer_arrow_updates
-        ):
-            for arrow in self.arrows:
-                arrow.update_geometry()
+        if change is QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            old = self.position
+            self.position = (value.x(), value.y())
+            scene = self.scene()
+            if hasattr(scene, "card_moved"):
+                scene.card_moved(self, old)
+            if not SceneCard.defer_arrow_updates:
+                for arrow in self.arrows:
+                    arrow.update_geometry()
         return super().itemChange(change, value)
 
     @override
@@ -148,6 +155,8 @@ class SceneCard(QGraphicsItem):
             self._paint_flat(painter, rect, kind_colour, selected)
             return
         self._paint_body(painter, rect, kind_colour, selected)
+        if lod < style.LOD_TITLES:
+            return
         if lod < style.LOD_TEXT:
             self._paint_title_only(painter, rect)
             return

@@ -14,6 +14,9 @@ CARD_WIDTH, CARD_HEIGHT = CARD_SIZE
 HEADER_HEIGHT = 22.0
 HANDLE_RADIUS = 7.0
 GRID_SIZE = 20.0
+# A choice label box never grows wider than this; longer labels are elided and
+# the tooltip shows them in full.
+LABEL_MAX_WIDTH = 180.0
 
 # Below these levels of detail (screen pixels per scene unit) the items drop text,
 # then arrowheads and curves, so that a zoomed-out view of thousands of scenes
@@ -21,6 +24,9 @@ GRID_SIZE = 20.0
 LOD_TEXT = 0.45
 LOD_LABELS = 0.6
 LOD_SHAPES = 0.12
+# Between LOD_TITLES and LOD_TEXT a card shows only its title, enlarged; below
+# LOD_TITLES the title would be under 4 pixels high, so the card is drawn bare.
+LOD_TITLES = 0.2
 # Below this level of detail lines and card outlines are drawn without
 # antialiasing, which halves the cost of stroking them.
 LOD_ANTIALIAS = 0.5

@@ -98,6 +98,9 @@ class PlotCanvas(QGraphicsView):
         self._connect_source: SceneCard | None = None
         self._connect_preview: QGraphicsPathItem | None = None
         self._press_positions: Positions = {}
+        # True from show_overview() until the writer moves the view, so that the
+        # overview follows the viewport while the window's docks settle.
+        self._overview_pending = False
         self.minimap = Minimap(self)
         self.graph.selectionChanged.connect(self._on_selection_changed)
 
@@ -116,6 +119,7 @@ class PlotCanvas(QGraphicsView):
         self.graph.set_marks(set(scene_ids), set(choice_ids))
 
     def center_on_scene(self, scene_id: int) -> None:
+        self._overview_pending = False
         card = self.graph.cards.get(scene_id)
         if card is not None:
             self.centerOn(card.centre())
@@ -147,24 +151,32 @@ class PlotCanvas(QGraphicsView):
         self.minimap.update()
 
     def zoom_in(self) -> None:
+        self._overview_pending = False
         self.zoom_by(ZOOM_STEP)
 
     def zoom_out(self) -> None:
+        self._overview_pending = False
         self.zoom_by(1 / ZOOM_STEP)
 
     def actual_size(self) -> None:
+        self._overview_pending = False
         self.zoom_by(1.0 / self.zoom)
 
     def fit_all(self) -> None:
+        self._overview_pending = False
         self.fit_rect(self.graph.graph_rect())
 
     def show_overview(self) -> None:
         """Fit the graph when it is readable at that zoom, else show the start
         scene's neighbourhood at a readable zoom."""
         self.minimap.rebuild()
+        self._apply_overview()
+
+    def _apply_overview(self) -> None:
         rect = self.graph.graph_rect()
         if rect.isEmpty():
             return
+        self._overview_pending = True
         self.fit_rect(rect)
         if self.zoom >= READABLE_ZOOM:
             return
@@ -236,6 +248,7 @@ class PlotCanvas(QGraphicsView):
 
     @override
     def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._overview_pending = False
         if event.button() == Qt.MouseButton.MiddleButton or (
             event.button() == Qt.MouseButton.LeftButton and self._space_held
         ):
@@ -315,6 +328,7 @@ class PlotCanvas(QGraphicsView):
 
     @override
     def wheelEvent(self, event: QWheelEvent) -> None:
+        self._overview_pending = False
         steps = event.angleDelta().y() / 120.0
         if not steps:
             super().wheelEvent(event)
@@ -324,6 +338,7 @@ class PlotCanvas(QGraphicsView):
 
     @override
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        self._overview_pending = False
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_held = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
@@ -369,6 +384,8 @@ class PlotCanvas(QGraphicsView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.minimap.place()
+        if self._overview_pending:
+            self._apply_overview()
 
     # -- gestures ------------------------------------------------------------------
 
