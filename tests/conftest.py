@@ -40,6 +40,20 @@ def isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> 
     return home
 
 
+@pytest.fixture(autouse=True)
+def offline_default_provider(request: pytest.FixtureRequest, monkeypatch) -> None:
+    """Make the offline drafter the default provider, as on a machine without the
+    local-model extra, so that no test starts the local model by accident.
+
+    Tests marked ``local_model`` keep the real default.
+    """
+    if request.node.get_closest_marker("local_model"):
+        return
+    from author_studio.assist import settings
+
+    monkeypatch.setattr(settings, "default_provider_name", lambda: settings.OFFLINE)
+
+
 @pytest.fixture
 def corpus() -> Path:
     if not CORPUS.is_dir():

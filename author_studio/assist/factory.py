@@ -7,9 +7,9 @@ offline drafter never loads the ``openai`` package:
 - ``offline``: :mod:`author_studio.assist.offline`, rule-based, no network;
 - ``openai``: :mod:`author_studio.assist.openai_provider`, any OpenAI-compatible
   server;
-- ``local``: :mod:`author_studio.assist.local_provider`, a model file run on this
-  machine. That module is optional; without it, choosing ``local`` fails with a
-  message saying so.
+- ``local``: :mod:`author_studio.assist.local_provider`, the model of the
+  ``local-model`` extra run on this machine. Without the extra, choosing
+  ``local`` fails with a message naming the install command.
 
 :func:`register_provider` adds or replaces a name at run time.
 """
@@ -21,6 +21,7 @@ import importlib.util
 import logging
 from collections.abc import Callable, Mapping
 
+from author_studio.assist import local_server
 from author_studio.assist.provider import DraftProvider, ProviderError
 from author_studio.assist.settings import LOCAL, OFFLINE, OPENAI, AssistSettings
 
@@ -47,11 +48,14 @@ def provider_names() -> list[str]:
 
 
 def is_available(name: str) -> bool:
-    """Tell whether ``name`` can be built here (its module can be imported)."""
+    """Tell whether ``name`` can be built here: its module can be imported and,
+    for ``local``, the ``local-model`` extra is installed."""
     if name in _REGISTERED:
         return True
     module = _MODULES.get(name)
     if module is None:
+        return False
+    if name == LOCAL and not local_server.local_model_available():
         return False
     return importlib.util.find_spec(module) is not None
 
@@ -88,5 +92,6 @@ def create_provider(settings: AssistSettings) -> DraftProvider:
 def provider_from_env(
     environ: Mapping[str, str] | None = None, base: AssistSettings | None = None
 ) -> DraftProvider:
-    """Build the provider the environment configures; offline when it names none."""
+    """Build the provider the environment configures; with none named, the
+    default of :func:`~author_studio.assist.settings.default_provider_name`."""
     return create_provider(AssistSettings.from_env(environ, base))

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from author_studio.assist import local_server
 from author_studio.domain.errors import ValidationError
 
 logger = logging.getLogger(__name__)
@@ -141,11 +142,12 @@ class AssistSettings:
         """Overlay the ``AUTHOR_STUDIO_*`` and ``OPENAI_*`` variables on ``base``.
 
         With no ``AUTHOR_STUDIO_PROVIDER`` the base's provider stays, and the
-        default base uses the offline drafter: an ``OPENAI_API_KEY`` alone does
-        not send scene text anywhere.
+        default base uses :func:`default_provider_name`: the local model when it
+        is installed, else the offline drafter. Neither sends scene text off this
+        computer, so an ``OPENAI_API_KEY`` alone sends nothing anywhere.
         """
         env = os.environ if environ is None else environ
-        settings = base or cls()
+        settings = base or cls(provider=default_provider_name())
         changes: dict[str, Any] = {}
         if env.get(ENV_PROVIDER, "").strip():
             changes["provider"] = env[ENV_PROVIDER].strip().lower()
@@ -175,6 +177,12 @@ class AssistSettings:
         if raw_extra:
             changes["extra_body"] = parse_extra_body(raw_extra, source=ENV_EXTRA_BODY)
         return settings.replace(**changes)
+
+
+def default_provider_name() -> str:
+    """Return the provider used when none is configured: ``local`` when the
+    ``local-model`` extra is installed, otherwise ``offline``."""
+    return LOCAL if local_server.local_model_available() else OFFLINE
 
 
 def parse_extra_body(text: str, source: str = "extra body") -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 The provider comes from the environment (``AUTHOR_STUDIO_PROVIDER``,
 ``OPENAI_BASE_URL``, ``OPENAI_API_KEY``, ``AUTHOR_STUDIO_MODEL``); with none set,
-the offline drafter is used.
+the local model is used when the local-model extra is installed, otherwise the
+offline drafter.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "draft",
         help="draft proposed variants of a scene for an audience",
         description="Draft variants with the provider the environment names "
-        "(AUTHOR_STUDIO_PROVIDER=openai|offline, OPENAI_BASE_URL, OPENAI_API_KEY, "
-        "AUTHOR_STUDIO_MODEL; offline when unset) and store them as proposed. "
-        "Prints one variant id per line.",
+        "(AUTHOR_STUDIO_PROVIDER=openai|local|offline, OPENAI_BASE_URL, "
+        "OPENAI_API_KEY, AUTHOR_STUDIO_MODEL; when unset, local if the "
+        "local-model extra is installed, else offline) and store them as "
+        "proposed. Prints one variant id per line.",
     )
     draft.add_argument("path", help="the project file")
     draft.add_argument("--scene", required=True, metavar="KEY", help="the scene key")

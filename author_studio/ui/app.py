@@ -11,6 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from author_studio import __version__
+from author_studio.assist.local_server import stop_all_servers
 from author_studio.ui.clipboard import MIME_TYPE
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,9 @@ def run_gui(path: str | None, screenshot: str | None = None) -> int:
     """
     app = make_application()
     app.aboutToQuit.connect(release_clipboard)
+    # The local model's server is a child process; stop it before Qt tears down,
+    # rather than only at interpreter exit.
+    app.aboutToQuit.connect(stop_all_servers)
     from author_studio.ui.main_window import MainWindow
 
     window = MainWindow()

@@ -34,10 +34,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from author_studio.assist import factory
+from author_studio.assist import factory, local_server
 from author_studio.assist.provider import ConnectionReport, ProviderError
 from author_studio.assist.settings import (
     ENV_API_KEY,
+    ENV_PROVIDER,
     LOCAL,
     OFFLINE,
     OPENAI,
@@ -80,6 +81,15 @@ class SettingsStore:
     ) -> None:
         self._qsettings = qsettings or QSettings()
         self._environ = os.environ if environ is None else environ
+
+    def provider_source(self) -> str:
+        """Return where the provider choice comes from: saved, environment, or
+        default when the user chose none."""
+        if self._qsettings.contains(f"{_GROUP}/provider"):
+            return "saved"
+        if self._environ.get(ENV_PROVIDER, "").strip():
+            return "environment"
+        return "default"
 
     def key_source(self) -> str:
         """Return where the key comes from: environment, keyring, session or none."""
@@ -267,6 +277,11 @@ class AssistSettingsDialog(QDialog):
         self.provider.currentIndexChanged.connect(self._provider_changed)
         form.addRow("Drafts by", self.provider)
 
+        self.active_provider = QLabel(self._active_text(current))
+        self.active_provider.setObjectName("activeProvider")
+        self.active_provider.setWordWrap(True)
+        form.addRow("Active now", self.active_provider)
+
         self.provider_note = QLabel("")
         self.provider_note.setObjectName("providerNote")
         self.provider_note.setWordWrap(True)
@@ -372,10 +387,27 @@ class AssistSettingsDialog(QDialog):
         self.key_note.setText(note)
         self.api_key.setPlaceholderText("••••••••" if source != "none" else "sk-…")
 
+    def _active_text(self, current: AssistSettings) -> str:
+        label = _PROVIDER_LABELS.get(current.provider, current.provider)
+        source = self._store.provider_source()
+        if source == "environment":
+            return f"{label}, chosen by {ENV_PROVIDER}"
+        if source == "default" and current.provider == LOCAL:
+            return f"{label}, the default because the local model is installed"
+        if source == "default":
+            return f"{label}, the default because no other provider is set up"
+        return label
+
     def _provider_changed(self) -> None:
         name = self.provider.currentData()
         network = name == OPENAI
-        for widget in (self.base_url, self.model, self.temperature, self.stream):
+        # The local provider runs its own server and model, one request at a
+        # time and without retries, so only the sampling settings apply to it.
+        for widget in (self.base_url, self.model):
+            widget.setEnabled(network)
+        for widget in (self.in_flight, self.retries):
+            widget.setEnabled(name != LOCAL)
+        for widget in (self.temperature, self.stream):
             widget.setEnabled(network or name == LOCAL)
         self.api_key.setEnabled(network and self._store.key_source() != "environment")
         if name == OFFLINE:
@@ -383,10 +415,8 @@ class AssistSettingsDialog(QDialog):
                 "The offline drafter is not a language model: it trims and softens "
                 "scripts by rule from the audience profile, and sends nothing."
             )
-        elif name == LOCAL and not factory.is_available(LOCAL):
-            self.provider_note.setText(
-                "The local-model provider is not installed in this build."
-            )
+        elif name == LOCAL:
+            self.provider_note.setText(local_server.local_model_note())
         else:
             self.provider_note.setText("")
 

@@ -8,6 +8,8 @@ import sys
 MODULES = [
     "author_studio.assist.answer",
     "author_studio.assist.factory",
+    "author_studio.assist.local_provider",
+    "author_studio.assist.local_server",
     "author_studio.assist.offline",
     "author_studio.assist.openai_provider",
     "author_studio.assist.prompts",
@@ -36,7 +38,7 @@ def test_offline_does_not_load_openai():
     code = (
         "import sys\n"
         "from author_studio.assist.factory import provider_from_env\n"
-        "provider_from_env({})\n"
+        "provider_from_env({'AUTHOR_STUDIO_PROVIDER': 'offline'})\n"
         "print('openai' in sys.modules)\n"
     )
     out = subprocess.run(
