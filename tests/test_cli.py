@@ -146,3 +146,38 @@ def test_gui_screenshot_bad_file_exits_2(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert path.read_bytes() == b"\x00" * 200
+
+
+@pytest.mark.parametrize(
+    ("name", "words"), [("shot.txt", "ending in .png"), ("no/such/x.png", "not exist")]
+)
+def test_screenshot_path_checked(tmp_path: Path, capsys, name, words) -> None:
+    path = tmp_path / "pilot.authorstudio"
+    main(["new", str(path), "--title", "Pilot"])
+    capsys.readouterr()
+    assert main(["open", str(path), "--screenshot", str(tmp_path / name)]) == 2
+    assert words in capsys.readouterr().err
+
+
+def test_broken_pipe_is_quiet(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "pilot.authorstudio"
+    main(["new", str(path), "--title", "Pilot"])
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    stdout = os.fdopen(write_end, "w")
+    monkeypatch.setattr(sys, "stdout", stdout)
+    try:
+        assert main(["info", str(path), "--json"]) == 0
+    finally:
+        stdout.close()
+
+
+def test_import_into_missing_folder(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "tiny.twee"
+    source.write_text(":: StoryTitle\nTiny\n\n:: Start\n[[Go->End]]\n\n:: End\nDone.\n")
+    target = tmp_path / "missing" / "tiny.authorstudio"
+    assert main(["import", str(source), "-o", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist; create it first" in err
+    assert err.count("\n") == 1
+    assert not target.parent.exists()

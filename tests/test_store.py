@@ -21,9 +21,11 @@ from author_studio.store import (
     SCHEMA_VERSION,
     CorruptProjectError,
     ForeignDatabaseError,
+    MigrationError,
     NotSQLiteError,
     ProjectExistsError,
     ProjectFile,
+    ProjectFileError,
     ProjectLockedError,
     ProjectNotFoundError,
     ReadOnlyProjectError,
@@ -210,6 +212,13 @@ def test_file_written_by_another_process(project: Path) -> None:
     session.close()
 
 
+def test_folder_as_project_rejected(tmp_path: Path) -> None:
+    folder = tmp_path / "show.authorstudio"
+    folder.mkdir()
+    with pytest.raises(ProjectFileError, match="is a folder, not a project file"):
+        ProjectFile.open(folder)
+
+
 def test_create_refuses_existing_file(project: Path) -> None:
     before = digest(project)
     with pytest.raises(ProjectExistsError):
@@ -255,11 +264,12 @@ def test_failed_migration_keeps_old_schema(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(
         "author_studio.store.migrations.MIGRATIONS", (MIGRATIONS[0], broken)
     )
-    with pytest.raises(sqlite3.OperationalError):
+    before = digest(path)
+    with pytest.raises(MigrationError, match="from schema 1 failed") as caught:
         ProjectFile.open(path)
-    connection = sqlite3.connect(path)
-    assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
-    connection.close()
+    assert "file is unchanged" in str(caught.value)
+    assert digest(path) == before
+    assert not list(tmp_path.glob("*.bak"))
 
 
 def test_save_as_copies_live_project(project: Path, tmp_path: Path) -> None:

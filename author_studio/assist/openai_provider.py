@@ -226,7 +226,7 @@ class OpenAIProvider(DraftProvider):
                 retries += 1
                 waits.append(delay)
                 logger.warning(
-                    "%s: %s; retry %d of %d in %.2f s",
+                    "%s: %s Retry %d of %d in %.2f s.",
                     request.label,
                     error,
                     retries,

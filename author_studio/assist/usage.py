@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import func
-from sqlmodel import select
+from sqlalchemy import case, func
+from sqlmodel import col, select
 
 from author_studio.assist.settings import AssistSettings
 from author_studio.services.session import ProjectSession
@@ -69,8 +69,10 @@ def project_usage(session: ProjectSession, settings: AssistSettings) -> UsageSum
                 AssistRequestRow.provider,
                 AssistRequestRow.model,
                 func.count(),
-                func.sum(AssistRequestRow.cached),
-                func.sum(AssistRequestRow.status == "failed"),
+                # SUM takes the type of its argument, so a sum of booleans would
+                # come back as True or False; counting through CASE keeps integers.
+                func.sum(case((col(AssistRequestRow.cached).is_(True), 1), else_=0)),
+                func.sum(case((AssistRequestRow.status == "failed", 1), else_=0)),
                 func.sum(AssistRequestRow.prompt_tokens),
                 func.sum(AssistRequestRow.completion_tokens),
             )

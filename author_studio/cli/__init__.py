@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -72,10 +73,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()
+        return code
     except CommandError as error:
         print(f"author-studio: error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("author-studio: interrupted", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader (``head``, a closed pager) went away; Python would report the
+        # failed flush at exit, so stdout is pointed at nothing first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0

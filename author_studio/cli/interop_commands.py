@@ -87,7 +87,7 @@ def run_import(args: argparse.Namespace) -> int:
     except StoryImportError as error:
         raise CommandError(str(error)) from error
     except ProjectFileError as error:
-        raise CommandError(f"{error}; choose another file name or delete it") from error
+        raise CommandError(str(error)) from error
     except DomainError as error:
         raise CommandError(f"{args.source}: {error}") from error
     if args.json:

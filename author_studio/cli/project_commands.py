@@ -94,6 +94,17 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def run_open(args: argparse.Namespace) -> int:
+    if args.screenshot:
+        shot = Path(args.screenshot)
+        if shot.suffix.lower() != ".png":
+            raise CommandError(
+                f"{shot}: a screenshot is written as PNG; give a file name ending "
+                "in .png."
+            )
+        if not shot.parent.is_dir():
+            raise CommandError(
+                f"{shot}: the folder {shot.parent} does not exist; create it first."
+            )
     # Imported here so that headless commands never load Qt.
     from author_studio.ui.app import run_gui
 

@@ -23,8 +23,8 @@ from author_studio.domain.model import Choice, Scene, SceneKind
 from author_studio.interop.draft import ChoiceDraft, StoryDraft
 from author_studio.services.session import ProjectSession
 from author_studio.store import convert
-from author_studio.store.errors import ProjectExistsError
-from author_studio.store.project_file import ProjectFile
+from author_studio.store.errors import ProjectExistsError, ProjectFileError
+from author_studio.store.project_file import ProjectFile, is_read_only
 from author_studio.store.tables import (
     ChoiceRow,
     ProjectRow,
@@ -68,6 +68,18 @@ def write_project(draft: StoryDraft, destination: Path) -> None:
     destination = Path(destination)
     if destination.exists():
         raise ProjectExistsError(destination)
+    if not destination.parent.is_dir():
+        raise ProjectFileError(
+            destination,
+            f"{destination}: the folder {destination.parent} does not exist; create "
+            "it first or choose another place.",
+        )
+    if is_read_only(destination.parent):
+        raise ProjectFileError(
+            destination,
+            f"{destination}: the folder {destination.parent} is read-only; choose a "
+            "writable folder.",
+        )
     check_draft(draft)
     handle, temp_name = tempfile.mkstemp(
         prefix=f".{destination.name}.", suffix=".importing", dir=destination.parent

@@ -3,6 +3,7 @@
 from author_studio.store.errors import (
     CorruptProjectError,
     ForeignDatabaseError,
+    MigrationError,
     NotSQLiteError,
     ProjectExistsError,
     ProjectFileError,
@@ -20,6 +21,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "CorruptProjectError",
     "ForeignDatabaseError",
+    "MigrationError",
     "NotSQLiteError",
     "ProjectExistsError",
     "ProjectFile",

@@ -63,6 +63,17 @@ class SchemaTooNewError(ProjectFileError):
         self.supported = supported
 
 
+class MigrationError(ProjectFileError):
+    def __init__(self, path: Path | str, version: int, detail: str) -> None:
+        super().__init__(
+            path,
+            f"{path}: upgrading the file from schema {version} failed ({detail}); the "
+            "file is unchanged. It may be damaged: open a backup copy.",
+        )
+        self.version = version
+        self.detail = detail
+
+
 class ReadOnlyProjectError(ProjectFileError):
     def __init__(self, path: Path | str, what: str) -> None:
         super().__init__(

@@ -27,6 +27,7 @@ from sqlmodel import Session
 from author_studio.store.errors import (
     CorruptProjectError,
     ForeignDatabaseError,
+    MigrationError,
     NotSQLiteError,
     ProjectExistsError,
     ProjectFileError,
@@ -94,7 +95,10 @@ def check_project_file(path: Path) -> FileHeader:
     if not path.exists():
         raise ProjectNotFoundError(path)
     if path.is_dir():
-        raise NotSQLiteError(path)
+        raise ProjectFileError(
+            path,
+            f"{path}: is a folder, not a project file; open a *.authorstudio file.",
+        )
     header = read_header(path)
     if header.application_id != APPLICATION_ID:
         raise ForeignDatabaseError(path, header.application_id)
@@ -115,7 +119,7 @@ def check_project_file(path: Path) -> FileHeader:
     return header
 
 
-def _is_read_only(path: Path) -> bool:
+def is_read_only(path: Path) -> bool:
     # Root passes os.access for any file, so the mode bits are checked as well:
     # a file the owner marked read-only is treated as read-only for everyone.
     mode = path.stat().st_mode
@@ -123,10 +127,10 @@ def _is_read_only(path: Path) -> bool:
 
 
 def _check_writable(path: Path) -> None:
-    if _is_read_only(path):
+    if is_read_only(path):
         raise ReadOnlyProjectError(path, "file")
     # WAL mode creates the -wal and -shm files beside the project.
-    if _is_read_only(path.parent):
+    if is_read_only(path.parent):
         raise ReadOnlyProjectError(path, "folder")
 
 
@@ -268,7 +272,7 @@ class ProjectFile:
             raise ProjectExistsError(path)
         if not path.parent.is_dir():
             raise ProjectNotFoundError(path.parent)
-        if _is_read_only(path.parent):
+        if is_read_only(path.parent):
             raise ReadOnlyProjectError(path, "folder")
         temp = _temporary_beside(path)
         try:
@@ -323,6 +327,12 @@ class ProjectFile:
             connection.execute("PRAGMA foreign_keys = ON")
             apply_migrations(connection, version)
             connection.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.Error as error:
+            # The migration ran in one transaction that was rolled back, so the
+            # file is as it was and the backup copy is not needed.
+            logger.error("Migrating %s from schema %d failed: %s", path, version, error)
+            backup.unlink(missing_ok=True)
+            raise MigrationError(path, version, str(error)) from error
         finally:
             connection.close()
         return backup
@@ -359,7 +369,7 @@ class ProjectFile:
             return destination
         if destination.exists() and not overwrite:
             raise ProjectExistsError(destination)
-        if _is_read_only(destination.parent):
+        if is_read_only(destination.parent):
             raise ReadOnlyProjectError(destination, "folder")
         copy_database(self.path, destination)
         connection = sqlite3.connect(destination, isolation_level=None)

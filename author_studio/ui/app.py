@@ -67,7 +67,14 @@ def run_gui(path: str | None, screenshot: str | None = None) -> int:
     if screenshot:
 
         def capture() -> None:
-            window.grab().save(screenshot)
+            if not window.grab().save(screenshot, "PNG"):
+                print(
+                    f"author-studio: error: {screenshot}: writing the screenshot "
+                    "failed; check that the folder is writable.",
+                    file=sys.stderr,
+                )
+                app.exit(2)
+                return
             logger.info("Wrote screenshot %s", screenshot)
             app.exit(0 if opened else 2)
 

@@ -205,6 +205,18 @@ def test_usage_and_cost(project, server, settings):
     assert unpriced.total_cost_usd is None
 
 
+def test_usage_counts_beyond_one(project, server, settings):
+    bridge, teens, _family = _ids(project)
+    service = AssistService(project, OpenAIProvider(settings), settings)
+    for _ in range(3):
+        service.draft(DraftJob(bridge, teens, 1))
+
+    line = service.usage().lines[0]
+    assert line.requests == 3
+    assert line.cached == 2
+    assert line.failed == 0
+
+
 def test_cache_hit_on_reviewed_drafts_says_so(project, server, settings):
     from author_studio.assist.service import final_update
 
