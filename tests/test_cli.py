@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from author_studio.cli import main
+from author_studio.services import ProjectSession
 
 INFO_KEYS = {
     "title",
@@ -181,3 +182,15 @@ def test_import_into_missing_folder(tmp_path: Path, capsys) -> None:
     assert "does not exist; create it first" in err
     assert err.count("\n") == 1
     assert not target.parent.exists()
+
+
+def test_import_caps_estimated_duration(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "long.twee"
+    words = "word " * 250_000
+    source.write_text(f":: Start\n{words}\n[[End]]\n\n:: End\nDone.\n")
+    target = tmp_path / "long.authorstudio"
+    assert main(["import", str(source), "-o", str(target)]) == 0
+    session = ProjectSession.open(target)
+    start = session.scenes.start()
+    session.close()
+    assert start.duration_s == 24 * 3600

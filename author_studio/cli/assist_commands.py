@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 
 from author_studio.cli.common import (
     EXIT_PROBLEMS,
@@ -55,10 +56,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "review", help="approve or reject a variant; the decision is audited"
     )
     review.add_argument("path", help="the project file")
-    review.add_argument("--variant", required=True, type=int, metavar="ID")
+    review.add_argument(
+        "--variant",
+        required=True,
+        type=int,
+        metavar="ID",
+        help="the variant id, as printed by draft",
+    )
     decision = review.add_mutually_exclusive_group(required=True)
-    decision.add_argument("--approve", action="store_true")
-    decision.add_argument("--reject", action="store_true")
+    decision.add_argument(
+        "--approve",
+        action="store_true",
+        help="approve it; an earlier approved variant of the scene and audience "
+        "becomes superseded",
+    )
+    decision.add_argument(
+        "--reject", action="store_true", help="reject it; needs --note with the reason"
+    )
     review.add_argument("--note", default="", help="why; required with --reject")
     review.add_argument(
         "--reviewer", default=None, help="who decides (default: the login name)"
@@ -125,6 +139,14 @@ def run_draft(args: argparse.Namespace) -> int:
         return 0
     for variant_id in outcome.variant_ids:
         print(variant_id)
+    if len(outcome.variant_ids) < args.count:
+        # The offline rules, and small models, can produce identical drafts, which
+        # are stored once.
+        print(
+            f"author-studio: note: {len(outcome.variant_ids)} distinct draft(s) of "
+            f"{args.count} requested; the others repeated a stored draft.",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from author_studio.domain.model import Scene, SceneKind
+from author_studio.domain.validation import MAX_DURATION_S
 from author_studio.interop.draft import ChoiceDraft, ImportReport, StoryDraft
 from author_studio.interop.ink_logic import EvalStack, assignment, read_variables
 from author_studio.interop.passages import auto_layout
@@ -496,7 +497,9 @@ def _scenes(reader: _InkReader, top_key: str) -> tuple[list[Scene], list[ChoiceD
                 script=script,
                 tags=item.tags,
                 notes="\n".join(dict.fromkeys(item.notes)),
-                duration_s=max(5.0, round(len(script.split()) / 2.5, 1)),
+                duration_s=min(
+                    MAX_DURATION_S, max(5.0, round(len(script.split()) / 2.5, 1))
+                ),
                 x=float("nan"),
                 y=float("nan"),
             )

@@ -23,7 +23,7 @@ from author_studio.domain.model import (
     Variable,
     VariableType,
 )
-from author_studio.domain.validation import KEY_PATTERN, validate_tag
+from author_studio.domain.validation import KEY_PATTERN, MAX_DURATION_S, validate_tag
 from author_studio.interop import links
 from author_studio.interop.draft import (
     AssetDraft,
@@ -186,7 +186,10 @@ def _special_kind(passage: RawPassage) -> str | None:
 def _duration(text: str) -> float:
     visible = re.sub(r"<<.*?>>|\(\w[\w-]*:.*?\)|<[^>]+>|\[\[|\]\]", " ", text)
     words = len(re.findall(r"\w+", visible))
-    return round(max(MIN_DURATION_S, words / WORDS_PER_SECOND), 1)
+    # An estimate above the model's limit comes from a huge passage, not from the
+    # author, so it is capped rather than failing the import.
+    estimate = min(MAX_DURATION_S, max(MIN_DURATION_S, words / WORDS_PER_SECOND))
+    return round(estimate, 1)
 
 
 def _clean_tags(passage: RawPassage, report: ImportReport) -> list[str]:
