@@ -85,7 +85,10 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         report = import_story(Path(args.source), output, args.story)
     except StoryImportError as error:
-        raise CommandError(str(error)) from error
+        message = str(error)
+        if str(args.source) not in message:
+            message = f"{args.source}: {message}"
+        raise CommandError(message) from error
     except ProjectFileError as error:
         raise CommandError(str(error)) from error
     except DomainError as error:

@@ -194,7 +194,10 @@ class _InkReader:
     def read(self) -> None:
         top = self.root.by_index.get(0)
         if top is None:
-            raise ValueError("the root container has no top-level flow")
+            raise ValueError(
+                "the root container has no top-level flow, so the file is not valid "
+                "compiled ink; compile the story again with inklecate"
+            )
         pending = [top]
         for node in self.root.named.values():
             if self.is_knot(node):
@@ -526,7 +529,8 @@ def read_ink(path: Path, report: ImportReport) -> StoryDraft:
         ) from error
     if not isinstance(data, dict) or "root" not in data:
         raise ValueError(
-            f"{path}: a JSON file without 'inkVersion' and 'root' is not compiled ink"
+            f"{path}: a JSON file without 'inkVersion' and 'root' is not compiled ink; "
+            "import compiled ink (inklecate's .json output) or a Twine 2 JSON story"
         )
     version = data.get("inkVersion")
     if version not in SUPPORTED_VERSIONS:
