@@ -194,3 +194,22 @@ def test_import_caps_estimated_duration(tmp_path: Path, capsys) -> None:
     start = session.scenes.start()
     session.close()
     assert start.duration_s == 24 * 3600
+
+
+def test_read_only_project_for_reading_commands(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "pilot.authorstudio"
+    main(["new", str(path), "--title", "Pilot"])
+    capsys.readouterr()
+    before = path.read_bytes()
+    path.chmod(0o444)
+    try:
+        assert main(["info", str(path), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["title"] == "Pilot"
+        assert main(["lint", str(path)]) in (0, 1)
+        capsys.readouterr()
+        assert main(["draft", str(path), "--scene", "start", "--audience", "X"]) == 2
+        assert "read-only" in capsys.readouterr().err
+    finally:
+        path.chmod(0o644)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pilot.authorstudio"]

@@ -94,7 +94,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_lint(args: argparse.Namespace) -> int:
-    with open_project(args.path) as session:
+    with open_project(args.path, reads_only=True) as session:
         story = session.load_story()
     findings = lint(story)
     counts = {s.value: sum(f.severity is s for f in findings) for s in Severity}
@@ -124,7 +124,7 @@ def run_lint(args: argparse.Namespace) -> int:
 
 
 def run_paths(args: argparse.Namespace) -> int:
-    with open_project(args.path) as session:
+    with open_project(args.path, reads_only=True) as session:
         story = session.load_story()
         audience_id = None
         if args.audience:
@@ -162,7 +162,7 @@ def run_paths(args: argparse.Namespace) -> int:
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    with open_project(args.path) as session:
+    with open_project(args.path, reads_only=True) as session:
         story = session.load_story()
     try:
         result = simulate(

@@ -170,7 +170,7 @@ def run_usage(args: argparse.Namespace) -> int:
     from author_studio.assist.service import project_usage
     from author_studio.assist.settings import AssistSettings
 
-    with open_project(args.path) as session:
+    with open_project(args.path, reads_only=True) as session:
         summary = project_usage(session, AssistSettings.from_env())
     if args.json:
         print_json(

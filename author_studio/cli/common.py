@@ -11,7 +11,7 @@ from typing import Any
 
 from author_studio.domain.errors import DomainError
 from author_studio.services.session import ProjectSession
-from author_studio.store.errors import ProjectFileError
+from author_studio.store.errors import ProjectFileError, ReadOnlyProjectError
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -27,11 +27,22 @@ class CommandError(Exception):
 
 
 @contextlib.contextmanager
-def open_project(path: str | Path) -> Iterator[ProjectSession]:
+def open_project(
+    path: str | Path, *, reads_only: bool = False
+) -> Iterator[ProjectSession]:
     """Open a project for a command, turning store and domain errors into
-    CommandError with the file named."""
+    CommandError with the file named.
+
+    A command that only reads passes ``reads_only``: a read-only file is then
+    opened read-only instead of rejected.
+    """
     try:
-        session = ProjectSession.open(path)
+        try:
+            session = ProjectSession.open(path)
+        except ReadOnlyProjectError:
+            if not reads_only:
+                raise
+            session = ProjectSession.open(path, read_only=True)
     except ProjectFileError as error:
         raise CommandError(str(error)) from error
     try:

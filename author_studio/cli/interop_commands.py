@@ -104,7 +104,7 @@ def run_import(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     fmt = ExportFormat(args.format)
     output = Path(args.output)
-    with open_project(args.project) as session:
+    with open_project(args.project, reads_only=True) as session:
         try:
             result = export_project(
                 session,

@@ -72,7 +72,7 @@ def info_object(session: ProjectSession) -> dict[str, Any]:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    with open_project(args.path) as session:
+    with open_project(args.path, reads_only=True) as session:
         info = info_object(session)
         superseded = session.counts().variants["superseded"]
     if args.json:

@@ -111,8 +111,12 @@ class ProjectSession:
         return session
 
     @classmethod
-    def open(cls, path: Path | str, actor: str | None = None) -> ProjectSession:
-        return cls(ProjectFile.open(path), actor)
+    def open(
+        cls, path: Path | str, actor: str | None = None, *, read_only: bool = False
+    ) -> ProjectSession:
+        """Open a project; with ``read_only``, a read-only file is accepted and
+        every edit fails."""
+        return cls(ProjectFile.open(path, read_only=read_only), actor)
 
     @property
     def path(self) -> Path:

@@ -85,7 +85,7 @@ def read_header(path: Path) -> FileHeader:
     )
 
 
-def check_project_file(path: Path) -> FileHeader:
+def check_project_file(path: Path, *, writable: bool = True) -> FileHeader:
     """Raise the matching ProjectFileError unless ``path`` is a usable project.
 
     Reads only: the header through plain file I/O, the rest through a read-only
@@ -114,7 +114,8 @@ def check_project_file(path: Path) -> FileHeader:
             path,
             f"truncated: {size} bytes of {header.page_count * header.page_size}",
         )
-    _check_writable(path)
+    if writable:
+        _check_writable(path)
     _quick_check(path)
     return header
 
@@ -136,6 +137,10 @@ def _check_writable(path: Path) -> None:
 
 def _quick_check(path: Path) -> None:
     uri = f"file:{path.resolve().as_posix()}?mode=ro"
+    if not Path(f"{path}-wal").exists():
+        # No process has the file open in WAL mode, so it cannot change under the
+        # check, and "immutable" keeps the check from creating -wal and -shm files.
+        uri += "&immutable=1"
     try:
         connection = sqlite3.connect(uri, uri=True, timeout=_LOCK_PROBE_TIMEOUT_S)
     except sqlite3.Error as error:
@@ -241,11 +246,16 @@ def _begin(connection: object) -> None:
     connection.exec_driver_sql(mode)  # type: ignore[attr-defined]
 
 
-def _make_engine(path: Path) -> Engine:
-    engine = create_engine(
-        f"sqlite:///{path.resolve().as_posix()}",
-        connect_args={"check_same_thread": False, "timeout": 5},
-    )
+def _make_engine(path: Path, *, read_only: bool = False) -> Engine:
+    url = f"sqlite:///{path.resolve().as_posix()}"
+    if read_only:
+        url = f"sqlite:///file:{path.resolve().as_posix()}?mode=ro&uri=true"
+        if not Path(f"{path}-wal").exists():
+            # With no write-ahead log beside it, nobody is writing the file, and
+            # "immutable" keeps SQLite from creating -wal and -shm files next to
+            # a file the user marked read-only.
+            url += "&immutable=1"
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
     event.listen(engine, "connect", _configure_connection)
     event.listen(engine, "begin", _begin)
     return engine
@@ -297,14 +307,29 @@ class ProjectFile:
         return cls(path, _make_engine(path))
 
     @classmethod
-    def open(cls, path: Path | str, *, migrate: bool = True) -> ProjectFile:
+    def open(
+        cls, path: Path | str, *, migrate: bool = True, read_only: bool = False
+    ) -> ProjectFile:
         """Open an existing project, migrating an older schema after a backup copy.
 
         Raises a ProjectFileError subclass, with the file unchanged, when the file is
         missing, not SQLite, another program's, damaged, newer, read-only or locked.
+        With ``read_only`` a read-only file is accepted and every write through the
+        returned object fails; an older schema is then an error, since migrating
+        writes.
         """
         path = Path(path)
-        header = check_project_file(path)
+        header = check_project_file(path, writable=not read_only)
+        if read_only:
+            if header.user_version < SCHEMA_VERSION:
+                raise ProjectFileError(
+                    path,
+                    f"{path}: schema {header.user_version} needs upgrading to "
+                    f"{SCHEMA_VERSION}, which writes to the file; make it writable "
+                    "and open it once.",
+                )
+            logger.info("Opened project %s read-only", path)
+            return cls(path, _make_engine(path, read_only=True))
         _check_not_locked(path)
         if header.user_version < SCHEMA_VERSION:
             if not migrate:
