@@ -207,7 +207,7 @@ class PathDock(QDockWidget):
         heat_row = QHBoxLayout()
         heat_row.addWidget(QLabel("Heat on the canvas:"))
         self.heat_buttons = QButtonGroup(self)
-        for key, text in (("a", "A"), ("b", "B"), ("off", "Off")):
+        for key, text in (("both", "Both"), ("a", "A"), ("b", "B"), ("off", "Off")):
             button = QRadioButton(text)
             button.setObjectName(f"heat_{key}")
             button.toggled.connect(lambda checked, k=key: checked and self.show_heat(k))
@@ -497,23 +497,32 @@ class PathDock(QDockWidget):
             f"{comparison.seed}; the largest differences first.{note}"
         )
 
-        heat_a, heat_b = self.heat_buttons.buttons()[:2]
+        both, heat_a, heat_b = self.heat_buttons.buttons()[:3]
         heat_a.setText(comparison.audience_a.name)
         heat_b.setText(comparison.audience_b.name)
+        both.setToolTip(
+            f"Blue bar: {comparison.audience_a.name}; orange bar: "
+            f"{comparison.audience_b.name}"
+        )
         if heat_a.isChecked():
             self.show_heat("a")
         else:
             heat_a.setChecked(True)
 
     def show_heat(self, which: str) -> None:
-        """Show audience ``"a"`` or ``"b"`` as heat on the canvas, or ``"off"``."""
-        # TODO: the canvas holds one heat overlay, so the two audiences are
-        # toggled on the same graph rather than drawn side by side.
+        """Show audience ``"a"`` or ``"b"`` as heat on the canvas, ``"both"`` as a
+        pair of bars on each card, or ``"off"``."""
         canvas = getattr(self._window, "canvas", None)
         if canvas is None:
             return
+        if hasattr(canvas, "set_comparison"):
+            canvas.set_comparison(None, None)
         if which == "off" or self.comparison is None:
             canvas.set_heat(None)
+            return
+        if which == "both" and hasattr(canvas, "set_comparison"):
+            canvas.set_heat(None)
+            canvas.set_comparison(self.comparison.shares_a, self.comparison.shares_b)
             return
         canvas.set_heat(
             self.comparison.shares_a if which == "a" else self.comparison.shares_b

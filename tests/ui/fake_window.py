@@ -16,6 +16,7 @@ class RecordingCanvas(QObject):
         self.centered: list[int] = []
         self.highlights: list[tuple[set[int], set[int]]] = []
         self.heat: list[dict[int, float] | None] = []
+        self.comparisons: list[tuple[dict, dict] | None] = []
 
     def center_on_scene(self, scene_id: int) -> None:
         self.centered.append(scene_id)
@@ -25,6 +26,13 @@ class RecordingCanvas(QObject):
 
     def set_heat(self, shares: dict[int, float] | None) -> None:
         self.heat.append(None if shares is None else dict(shares))
+
+    def set_comparison(
+        self, shares_a: dict[int, float] | None, shares_b: dict[int, float] | None
+    ) -> None:
+        self.comparisons.append(
+            None if shares_a is None else (dict(shares_a), dict(shares_b))
+        )
 
 
 class FakeWindow(QMainWindow):

@@ -137,10 +137,16 @@ def test_compare_sets_heat_and_ranks_scenes(qtbot, dock, harbour):
     first = comparison.scenes[0]
     assert table.item(0, 3).text() == f"{first.difference:+.1%}"
 
-    dock.heat_buttons.buttons()[1].click()
+    both, _heat_a, heat_b, off = dock.heat_buttons.buttons()
+    heat_b.click()
     assert canvas.heat[-1] == comparison.shares_b
-    dock.heat_buttons.buttons()[2].click()
+    assert canvas.comparisons[-1] is None
+    both.click()
     assert canvas.heat[-1] is None
+    assert canvas.comparisons[-1] == (comparison.shares_a, comparison.shares_b)
+    off.click()
+    assert canvas.heat[-1] is None
+    assert canvas.comparisons[-1] is None
 
 
 def test_compare_needs_two_audiences(qtbot, dock, harbour):

@@ -85,6 +85,14 @@ def test_compare_tints_canvas(qtbot, window):
     cards = window.canvas.graph.cards
     assert {sid: card.heat for sid, card in cards.items()} == pytest.approx(shares)
 
+    paths.heat_buttons.buttons()[0].click()
+    shares_b = paths.comparison.shares_b
+    assert all(card.heat is None for card in cards.values())
+    for scene_id, card in cards.items():
+        assert card.comparison == pytest.approx(
+            (shares.get(scene_id, 0.0), shares_b.get(scene_id, 0.0))
+        )
+
 
 def test_simulation_dock_feeds_paths_dock(qtbot, window):
     simulation = window.panels.simulation

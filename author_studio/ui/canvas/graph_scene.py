@@ -501,6 +501,18 @@ class PlotGraphScene(QGraphicsScene):
         for scene_id, card in self.cards.items():
             card.set_heat(None if shares is None else shares.get(scene_id, 0.0))
 
+    def set_comparison(
+        self, shares_a: dict[int, float] | None, shares_b: dict[int, float] | None
+    ) -> None:
+        """Show two audiences' visit shares on every card; None clears them."""
+        for scene_id, card in self.cards.items():
+            if shares_a is None or shares_b is None:
+                card.set_comparison(None)
+            else:
+                card.set_comparison(
+                    (shares_a.get(scene_id, 0.0), shares_b.get(scene_id, 0.0))
+                )
+
     def set_marks(self, scene_ids: set[int], choice_ids: set[int]) -> None:
         for scene_id in self._marked_cards - scene_ids:
             if scene_id in self.cards:

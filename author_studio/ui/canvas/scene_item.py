@@ -52,6 +52,8 @@ class SceneCard(QGraphicsItem):
         self.arrows: list[ChoiceArrow] = []
         self.badges: list[Badge] = []
         self.heat: float | None = None
+        # Visit shares of the two audiences of a comparison, or None.
+        self.comparison: tuple[float, float] | None = None
         self.marked = False
         self._tag_colours = tag_colours
         self._title_lines: list[str] | None = None
@@ -87,6 +89,11 @@ class SceneCard(QGraphicsItem):
             self.heat = share
             self.update()
 
+    def set_comparison(self, shares: tuple[float, float] | None) -> None:
+        if shares != self.comparison:
+            self.comparison = shares
+            self.update()
+
     def set_marked(self, marked: bool) -> None:
         if marked != self.marked:
             self.marked = marked
@@ -113,7 +120,8 @@ class SceneCard(QGraphicsItem):
     @override
     def boundingRect(self) -> QRectF:
         margin = style.HANDLE_RADIUS + 3
-        return self.card_rect().adjusted(-4, -4, margin, 4)
+        # The bottom margin leaves room for the comparison bars under the card.
+        return self.card_rect().adjusted(-4, -4, margin, 14)
 
     @override
     def shape(self) -> QPainterPath:
@@ -163,7 +171,25 @@ class SceneCard(QGraphicsItem):
         self._paint_header(painter, rect, kind_colour)
         self._paint_title(painter, rect)
         self._paint_footer(painter, rect)
+        if self.comparison is not None:
+            self._paint_comparison(painter, rect)
         self._paint_handle(painter, kind_colour)
+
+    def _paint_comparison(self, painter: QPainter, rect: QRectF) -> None:
+        """Draw two bars under the card, one per audience, as long as the share
+        of that audience's viewers who saw the scene."""
+        left = rect.left() + 4
+        width = rect.width() - 8
+        top = rect.bottom() + 3
+        painter.setPen(Qt.PenStyle.NoPen)
+        for row, (share, colour) in enumerate(
+            zip(self.comparison, style.COMPARE_COLOURS, strict=True)
+        ):
+            y = top + row * 5
+            painter.setBrush(QColor("#dcdcdc"))
+            painter.drawRect(QRectF(left, y, width, 4))
+            painter.setBrush(colour)
+            painter.drawRect(QRectF(left, y, width * max(0.0, min(1.0, share)), 4))
 
     def _wrapped_title(self) -> list[str]:
         if self._title_lines is None:
@@ -319,6 +345,14 @@ class SceneCard(QGraphicsItem):
             lines.append("Tags: " + ", ".join(record.tags))
         for _short, name, status in self.badges:
             lines.append(f"{name}: {style.STATUS_WORDS[status]}")
+        if self.heat is not None:
+            lines.append(f"Visited by {self.heat:.0%} of simulated viewers")
+        if self.comparison is not None:
+            first, second = self.comparison
+            lines.append(
+                f"Visited by {first:.0%} (blue bar) and {second:.0%} (orange bar) "
+                "of the compared audiences"
+            )
         return "\n".join(lines)
 
 

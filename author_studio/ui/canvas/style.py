@@ -39,6 +39,9 @@ TEXT_COLOUR = QColor("#2a2723")
 MUTED_TEXT = QColor("#6f685e")
 SELECTION_COLOUR = QColor("#2f6fde")
 MARK_COLOUR = QColor("#d9480f")
+# The two audiences of a comparison overlay: blue and orange stay apart for the
+# common forms of colour blindness.
+COMPARE_COLOURS = (QColor("#1f6fb2"), QColor("#e8710a"))
 INCOMING_COLOUR = QColor("#7a3fc4")
 OUTGOING_COLOUR = QColor("#0f8a6a")
 ARROW_COLOUR = QColor("#6b645a")

@@ -114,6 +114,13 @@ class PlotCanvas(QGraphicsView):
         """Tint each card by its visit share (0..1); None removes the tint."""
         self.graph.set_heat(shares)
 
+    def set_comparison(
+        self, shares_a: dict[int, float] | None, shares_b: dict[int, float] | None
+    ) -> None:
+        """Draw two audiences' visit shares (0..1) as a pair of bars on each card;
+        None removes them."""
+        self.graph.set_comparison(shares_a, shares_b)
+
     def highlight(self, scene_ids: set[int], choice_ids: set[int]) -> None:
         """Mark scenes and choices (a lint problem, a path); empty sets clear it."""
         self.graph.set_marks(set(scene_ids), set(choice_ids))
