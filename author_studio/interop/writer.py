@@ -149,21 +149,7 @@ def _insert(session: ProjectSession, draft: StoryDraft) -> None:
 
 
 def _scene_values(scene: Scene, scene_id: int) -> dict[str, object]:
-    return {
-        "id": scene_id,
-        "key": scene.key,
-        "title": scene.title,
-        "kind": scene.kind.value,
-        "synopsis": scene.synopsis,
-        "script": scene.script,
-        "duration_s": float(scene.duration_s),
-        "tags": list(scene.tags),
-        "canon": scene.canon,
-        "notes": scene.notes,
-        "x": float(scene.x),
-        "y": float(scene.y),
-        "pacing": scene.pacing.value if scene.pacing else None,
-    }
+    return {"id": scene_id, **convert.scene_values(scene)}
 
 
 def _choice_values(
