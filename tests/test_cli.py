@@ -213,3 +213,14 @@ def test_read_only_project_for_reading_commands(tmp_path: Path, capsys) -> None:
         path.chmod(0o644)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pilot.authorstudio"]
+
+
+def test_simulate_viewer_bound(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "pilot.authorstudio"
+    main(["new", str(path), "--title", "Pilot"])
+    capsys.readouterr()
+    args = ["simulate", str(path), "--seed", "1", "--viewers"]
+    assert main([*args, "1000001"]) == 2
+    assert "run several seeds instead" in capsys.readouterr().err
+    assert main([*args, "abc"]) == 2
+    assert "'abc' is not a whole number" in capsys.readouterr().err

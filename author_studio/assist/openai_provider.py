@@ -437,7 +437,7 @@ class OpenAIProvider(DraftProvider):
         where = str(self._client.base_url)
         if isinstance(error, openai.APITimeoutError):
             return ProviderTimeoutError(
-                f"The server at {where} did not answer within "
+                f"The server at {where} did not respond within "
                 f"{self.settings.timeout_s:g} s; raise the request timeout or check "
                 "that the server is not overloaded."
             )

@@ -33,6 +33,21 @@ def _positive(text: str) -> int:
     return value
 
 
+# The same bound as the Simulation panel's: a million viewers per persona already
+# takes about half a gigabyte, and larger sweeps are better run as several seeds.
+MAX_VIEWERS_PER_PERSONA = 1_000_000
+
+
+def _viewer_count(text: str) -> int:
+    value = _positive(text)
+    if value > MAX_VIEWERS_PER_PERSONA:
+        raise argparse.ArgumentTypeError(
+            f"{value} is more than {MAX_VIEWERS_PER_PERSONA:,} viewers per persona; "
+            "run several seeds instead"
+        )
+    return value
+
+
 def _non_negative(text: str) -> int:
     value = _whole_number(text)
     if value < 0:
@@ -70,9 +85,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sim.add_argument("path", help="the project file")
     sim.add_argument(
         "--viewers",
-        type=_positive,
+        type=_viewer_count,
         default=10_000,
-        help="viewers per persona (default 10000)",
+        help="viewers per persona, 1 to 1,000,000 (default 10000)",
     )
     sim.add_argument(
         "--seed", type=_non_negative, default=0, help="random seed (default 0)"

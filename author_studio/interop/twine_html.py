@@ -145,7 +145,7 @@ def read_html(
         return _twine2(path, parser, report, story_name)
     if parser.tiddlers:
         if story_name:
-            report.warn("--story was ignored: a Twine 1 file holds one story")
+            report.warn("--story was ignored: a Twine 1 file contains one story")
         return _twine1(path, parser, report)
     raise ValueError(
         f"{path}: no Twine story found (no <tw-storydata> and no storeArea); "
@@ -158,13 +158,13 @@ def _twine2(path, parser, report, story_name) -> RawStory:
     if story_name is not None:
         if story_name not in names:
             raise ValueError(
-                f"{path}: no story named {story_name!r}; the file holds "
+                f"{path}: no story named {story_name!r}; the file contains "
                 + ", ".join(repr(n) for n in names)
             )
         index = names.index(story_name)
     elif len(names) > 1:
         raise ValueError(
-            f"{path}: the archive holds {len(names)} stories ("
+            f"{path}: the archive contains {len(names)} stories ("
             + ", ".join(repr(n) for n in names)
             + "); pick one with --story NAME"
         )

@@ -424,8 +424,10 @@ class ChoiceService(EntityService[Choice, ChoiceRow]):
         self, db: Session, record: Choice, variables: list[Variable] | None = None
     ) -> None:
         """Parse and type-check the condition and effects against the project's
-        variables (read from ``db`` unless given); raise ValidationError naming
-        the field, with the column and the problem."""
+        variables, which are read from ``db`` unless given.
+
+        Raises ValidationError naming the field, with the column and the problem.
+        """
         if not (record.condition.strip() or record.effects.strip()):
             return
         if variables is None:

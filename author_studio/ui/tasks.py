@@ -64,8 +64,8 @@ class Task(QObject):
     # The worker emits these. Qt picks the receivers of a signal when it is
     # emitted, so a job that ends before the caller has connected to the public
     # signals would lose its result. These are connected to the public signals
-    # here, before the job starts; the queued delivery then re-emits the public
-    # signal in the GUI thread, by which time the caller has connected.
+    # before the job starts. Their queued delivery re-emits the public signal in
+    # the GUI thread, and by then the caller has connected.
     worker_succeeded = Signal(object)
     worker_failed = Signal(object)
     worker_cancelled = Signal()

@@ -172,7 +172,7 @@ def test_stall_past_timeout_retried_then_fails(server, settings, context):
     server.queue(Reply("stall", stall_s=3), Reply("stall", stall_s=3))
     provider = OpenAIProvider(settings.replace(timeout_s=0.3, max_retries=1))
     started = time.monotonic()
-    with pytest.raises(ProviderTimeoutError, match=r"did not answer within 0\.3 s"):
+    with pytest.raises(ProviderTimeoutError, match=r"did not respond within 0\.3 s"):
         provider.draft(_request(provider, context))
     elapsed = time.monotonic() - started
     assert len(server.chat_requests()) == 2
